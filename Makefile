@@ -8,7 +8,6 @@ JOBS    ?= 2
 ifneq ($(wildcard ../shared/data),)
 export CNNVIZ_DATA_DIR ?= $(abspath ../shared/data)
 endif
-export MPLBACKEND := Agg
 
 .PHONY: setup book test lint unit lab bench clean
 
