@@ -15,8 +15,10 @@ def data_dir() -> Path:
     """The real datasets (``CNNVIZ_DATA_DIR``); tests that need them skip when absent."""
     value = os.environ.get("CNNVIZ_DATA_DIR")
     if not value or not Path(value).is_dir():
-        pytest.skip("real data absent: set CNNVIZ_DATA_DIR to a folder with FashionMNIST/raw/ "
-                    "and cifar10-jpeg.tar.gz (CI sets it from ../shared/data)")
+        pytest.skip(
+            "real data absent: set CNNVIZ_DATA_DIR to a folder with FashionMNIST/raw/ "
+            "and cifar10-jpeg.tar.gz (CI sets it from ../shared/data)"
+        )
     return Path(value)
 
 
