@@ -1,0 +1,846 @@
+"""cnnviz.ops against trusted references: torch.nn.functional, scipy.signal, worked examples."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.signal
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from cnnviz import ops
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+
+SETTINGS = settings(max_examples=40, deadline=None)
+TOL = {np.float32: {"rtol": 2e-4, "atol": 2e-5}, np.float64: {"rtol": 1e-10, "atol": 1e-12}}
+
+dtypes = st.sampled_from([np.float32, np.float64])
+seeds = st.integers(0, 2**32 - 1)
+
+
+def randn(seed, shape, dtype=np.float64, scale=1.0):
+    return (scale * np.random.default_rng(seed).standard_normal(shape)).astype(dtype)
+
+
+def T(a):  # noqa: N802 - a short name keeps the comparisons readable
+    return torch.from_numpy(np.ascontiguousarray(a))
+
+
+def assert_matches(ours, reference, dtype):
+    reference = reference.detach().numpy() if isinstance(reference, torch.Tensor) else reference
+    assert ours.dtype == dtype
+    assert ours.shape == reference.shape
+    np.testing.assert_allclose(ours, reference, **TOL[dtype])
+
+
+# ---------------------------------------------------------------------------------------------
+# Worked examples
+# ---------------------------------------------------------------------------------------------
+
+BINARY_IMAGE = [
+    [1, 1, 1, 0, 0],
+    [0, 1, 1, 1, 0],
+    [0, 0, 1, 1, 1],
+    [0, 0, 1, 1, 0],
+    [0, 1, 1, 0, 0],
+]
+X_KERNEL = [[1, 0, 1], [0, 1, 0], [1, 0, 1]]
+
+
+def test_binary_image_with_x_kernel():
+    out = ops.conv2d(BINARY_IMAGE, X_KERNEL)
+    np.testing.assert_array_equal(out, [[4, 3, 4], [2, 4, 3], [2, 3, 4]])
+    assert out.dtype == np.float64  # integer input computes in float64
+
+
+def test_d2l_cross_correlation_example():
+    x = np.array([[0, 1, 2], [3, 4, 5], [6, 7, 8]])
+    out = ops.conv2d(x, np.array([[0, 1], [2, 3]]))
+    np.testing.assert_array_equal(out, [[19, 25], [37, 43]])
+    assert 0 * 0 + 1 * 1 + 3 * 2 + 4 * 3 == out[0, 0]
+
+
+def test_pooling_a_2x2_window():
+    window = np.array([[1, 0], [4, 6]])
+    assert ops.max_pool2d(window, 2)[0, 0] == 6
+    assert ops.avg_pool2d(window, 2)[0, 0] == 2.75
+    assert ops.min_pool2d(window, 2)[0, 0] == 0
+
+
+def test_softmax_worked_example():
+    np.testing.assert_array_equal(ops.softmax([2.5, 1.8, 0.2]).round(3), [0.626, 0.311, 0.063])
+
+
+@pytest.mark.parametrize("big", [1000.0, -1000.0])
+def test_softmax_and_cross_entropy_finite_for_huge_logits(big):
+    logits = np.array([[big, -big, 0.0], [-big, big, big]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow / invalid-value RuntimeWarning
+        p = ops.softmax(logits)
+        log_p = ops.log_softmax(logits)
+        loss = ops.cross_entropy(logits, [1, 0], reduction="none")
+    assert np.isfinite(p).all() and np.isfinite(log_p).all() and np.isfinite(loss).all()
+    np.testing.assert_allclose(p.sum(axis=-1), 1.0)
+    np.testing.assert_allclose(
+        loss, F.cross_entropy(T(logits), T(np.array([1, 0])), reduction="none")
+    )
+
+
+def test_sigmoid_does_not_overflow():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = ops.sigmoid(np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0]))
+    np.testing.assert_allclose(out, [0.0, 1.9287498479639178e-22, 0.5, 1.0, 1.0], rtol=1e-12)
+
+
+def test_conv_output_size_formula():
+    assert ops.conv_output_size(5, 3) == 3
+    assert ops.conv_output_size(32, 3, p=1) == 32
+    assert ops.conv_output_size(32, 3, p=1, s=2) == 16
+    assert ops.conv_output_size(7, 3, d=2) == 3
+    assert ops.conv_output_size(3, 5, p=1) == 1
+
+
+@given(
+    i=st.integers(1, 40),
+    k=st.integers(1, 7),
+    p=st.integers(0, 3),
+    s=st.integers(1, 4),
+    d=st.integers(1, 3),
+)
+@SETTINGS
+def test_conv_output_size_matches_torch_and_transposed_size_inverts_it(i, k, p, s, d):
+    if d * (k - 1) + 1 > i + 2 * p:
+        with pytest.raises(ValueError, match="does not fit"):
+            ops.conv_output_size(i, k, p, s, d)
+        return
+    o = ops.conv_output_size(i, k, p, s, d)
+    x = torch.zeros(1, 1, i, 1)
+    assert (
+        o
+        == F.conv2d(
+            x, torch.zeros(1, 1, k, 1), padding=(p, 0), stride=(s, 1), dilation=(d, 1)
+        ).shape[2]
+    )
+    # The transposed size with the right output_padding recovers i, as torch's does.
+    rest = (i + 2 * p - d * (k - 1) - 1) % s
+    if rest < max(s, d) and (o - 1) * s - 2 * p + d * (k - 1) + rest + 1 >= 1:
+        back = ops.conv_transpose_output_size(o, k, p, s, d, output_padding=rest)
+        assert back == i
+        y = F.conv_transpose2d(
+            torch.zeros(1, 1, o, 1),
+            torch.zeros(1, 1, k, 1),
+            padding=(p, 0),
+            stride=(s, 1),
+            dilation=(d, 1),
+            output_padding=(rest, 0),
+        )
+        assert y.shape[2] == back
+
+
+# ---------------------------------------------------------------------------------------------
+# pad2d and sliding_windows
+# ---------------------------------------------------------------------------------------------
+
+
+@given(
+    seed=seeds,
+    dtype=dtypes,
+    mode=st.sampled_from(["constant", "reflect", "replicate", "circular"]),
+    h=st.integers(1, 6),
+    w=st.integers(1, 6),
+    data=st.data(),
+)
+@SETTINGS
+def test_pad2d_matches_torch_pad(seed, dtype, mode, h, w, data):
+    limit_h, limit_w = {"reflect": (h - 1, w - 1), "circular": (h, w)}.get(mode, (3, 3))
+    pad = data.draw(
+        st.tuples(
+            st.integers(0, min(limit_w, 3)),
+            st.integers(0, min(limit_w, 3)),
+            st.integers(0, min(limit_h, 3)),
+            st.integers(0, min(limit_h, 3)),
+        )
+    )
+    x = randn(seed, (2, 3, h, w), dtype)
+    value = 0.5 if mode == "constant" else None
+    ours = ops.pad2d(x, pad, mode=mode, value=value or 0.0)
+    assert_matches(ours, F.pad(T(x), pad, mode=mode, value=value), dtype)
+
+
+def test_pad2d_int_and_pair_forms():
+    x = np.arange(6.0).reshape(2, 3)
+    assert ops.pad2d(x, 1).shape == (4, 5)
+    assert ops.pad2d(x, (1, 2)).shape == (4, 7)  # (ph, pw): 1 row above and below, 2 cols
+    np.testing.assert_array_equal(ops.pad2d(x, (1, 2)), ops.pad2d(x, (2, 2, 1, 1)))
+    assert ops.pad2d(x[None], (0, 1, 0, 0), mode="replicate").shape == (1, 2, 4)
+
+
+def test_sliding_windows_is_a_view_of_every_window():
+    x = np.arange(30.0).reshape(5, 6)
+    w = ops.sliding_windows(x, (2, 3), stride=(2, 1), dilation=(2, 1))
+    assert w.shape == (2, 4, 2, 3)
+    np.testing.assert_array_equal(w[1, 2], x[2:5:2, 2:5])
+    assert np.shares_memory(w, x) and not w.flags.writeable
+
+
+# ---------------------------------------------------------------------------------------------
+# conv2d against torch
+# ---------------------------------------------------------------------------------------------
+
+
+@st.composite
+def conv_cases(draw):
+    groups = draw(st.integers(1, 3))
+    in_per_group, out_per_group = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    padding = draw(
+        st.one_of(
+            st.integers(0, 2),
+            st.tuples(st.integers(0, 2), st.integers(0, 2)),
+            st.just("valid"),
+            st.just("same"),
+        )
+    )
+    if padding == "same":
+        stride = (1, 1)
+    if isinstance(padding, int):
+        pads = (padding, padding)
+    else:
+        pads = (0, 0) if isinstance(padding, str) else padding
+    extent = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
+    h = draw(st.integers(max(1, extent[0] - 2 * pads[0]), 11))
+    w = draw(st.integers(max(1, extent[1] - 2 * pads[1]), 11))
+    return {
+        "x_shape": (draw(st.integers(1, 3)), groups * in_per_group, h, w),
+        "w_shape": (groups * out_per_group, in_per_group, kh, kw),
+        "bias": draw(st.booleans()),
+        "kwargs": {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups},
+    }
+
+
+@given(case=conv_cases(), seed=seeds, dtype=dtypes)
+@SETTINGS
+def test_conv2d_matches_torch(case, seed, dtype):
+    x = randn(seed, case["x_shape"], dtype)
+    weight = randn(seed + 1, case["w_shape"], dtype)
+    bias = randn(seed + 2, case["w_shape"][0], dtype) if case["bias"] else None
+    ours = ops.conv2d(x, weight, bias, **case["kwargs"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch: 'same' with an even kernel
+        ref = F.conv2d(T(x), T(weight), None if bias is None else T(bias), **case["kwargs"])
+    assert_matches(ours, ref, dtype)
+
+
+@given(
+    seed=seeds,
+    dtype=dtypes,
+    channels=st.integers(1, 6),
+    multiplier=st.integers(1, 2),
+    k=st.integers(1, 5),
+    stride=st.integers(1, 2),
+    padding=st.integers(0, 2),
+)
+@SETTINGS
+def test_depthwise_conv2d_matches_torch(seed, dtype, channels, multiplier, k, stride, padding):
+    x = randn(seed, (2, channels, 9, 8), dtype)
+    weight = randn(seed + 1, (channels * multiplier, 1, k, k), dtype)
+    ours = ops.conv2d(x, weight, stride=stride, padding=padding, groups=channels)
+    ref = F.conv2d(T(x), T(weight), stride=stride, padding=padding, groups=channels)
+    assert_matches(ours, ref, dtype)
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_conv2d_padding_modes_match_torch_conv_layer(mode):
+    x = randn(0, (2, 3, 7, 6))
+    layer = torch.nn.Conv2d(3, 4, (3, 2), padding=(2, 1), padding_mode=mode, dtype=torch.float64)
+    weight, bias = layer.weight.detach().numpy(), layer.bias.detach().numpy()
+    ours = ops.conv2d(x, weight, bias, padding=(2, 1), padding_mode=mode)
+    assert_matches(ours, layer(T(x)), np.float64)
+
+
+def test_conv2d_unbatched_and_1x1_and_large_input():
+    x = randn(0, (3, 70, 90), np.float32)
+    weight = randn(1, (5, 3, 1, 1), np.float32)
+    assert_matches(ops.conv2d(x, weight), F.conv2d(T(x), T(weight)), np.float32)
+    # Several images per im2col block, with a remainder block (7 = 4 + 3).
+    batch, weight = randn(4, (7, 8, 40, 40)), randn(5, (3, 8, 3, 3))
+    for stride in (1, 2):
+        ref = F.conv2d(T(batch), T(weight), stride=stride, padding=1)
+        assert_matches(ops.conv2d(batch, weight, stride=stride, padding=1), ref, np.float64)
+    # An image bigger than one im2col block: rows are processed in several blocks.
+    big = randn(2, (1, 4, 300, 260))
+    weight = randn(3, (6, 4, 5, 5))
+    for stride in (1, 2):
+        ref = F.conv2d(T(big), T(weight), stride=stride, padding=2)
+        assert_matches(ops.conv2d(big, weight, stride=stride, padding=2), ref, np.float64)
+
+
+def test_conv2d_chains_on_its_own_strided_output():
+    x = randn(0, (2, 3, 12, 12), np.float32)
+    w1, w2 = randn(1, (4, 3, 3, 3), np.float32), randn(2, (5, 4, 3, 3), np.float32)
+    ours = ops.conv2d(ops.conv2d(x, w1, padding=1), w2)
+    assert_matches(ours, F.conv2d(F.conv2d(T(x), T(w1), padding=1), T(w2)), np.float32)
+
+
+@pytest.mark.parametrize(
+    ("x_dtype", "w_dtype", "expected"),
+    [
+        (np.float32, np.float32, np.float32),
+        (np.float64, np.float64, np.float64),
+        (np.int64, np.int64, np.float64),
+        (np.uint8, np.float32, np.float64),  # integers compute in float64
+        (np.float32, np.float64, np.float64),
+    ],
+)
+def test_conv2d_output_dtype(x_dtype, w_dtype, expected):
+    x = np.ones((1, 2, 4, 4), dtype=x_dtype)
+    out = ops.conv2d(x, np.ones((3, 2, 3, 3), dtype=w_dtype), padding="same")
+    assert out.dtype == expected
+    assert out[0, 0, 1, 1] == 18
+
+
+# ---------------------------------------------------------------------------------------------
+# 2-D images against scipy.signal
+# ---------------------------------------------------------------------------------------------
+
+
+@given(
+    seed=seeds,
+    h=st.integers(4, 12),
+    w=st.integers(4, 12),
+    kh=st.integers(1, 4),
+    kw=st.integers(1, 4),
+    mode=st.sampled_from(["valid", "same", "full"]),
+)
+@SETTINGS
+def test_2d_image_matches_scipy_correlate_and_convolve(seed, h, w, kh, kw, mode):
+    image, kernel = randn(seed, (h, w)), randn(seed + 1, (kh, kw))
+    padding = (kh - 1, kw - 1) if mode == "full" else mode
+    np.testing.assert_allclose(
+        ops.conv2d(image, kernel, padding=padding),
+        scipy.signal.correlate2d(image, kernel, mode=mode),
+        rtol=1e-10,
+        atol=1e-12,
+    )
+    np.testing.assert_allclose(
+        ops.convolve2d(image, kernel, padding=padding),
+        scipy.signal.convolve2d(image, kernel, mode=mode),
+        rtol=1e-10,
+        atol=1e-12,
+    )
+
+
+def test_convolve2d_flips_the_kernel():
+    x = randn(0, (6, 7))
+    sobel = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]])
+    np.testing.assert_allclose(ops.convolve2d(x, sobel), -ops.conv2d(x, sobel))
+    np.testing.assert_allclose(ops.convolve2d(x, sobel), ops.conv2d(x, sobel[::-1, ::-1]))
+
+
+# ---------------------------------------------------------------------------------------------
+# Pooling against torch
+# ---------------------------------------------------------------------------------------------
+
+
+@st.composite
+def pool_cases(draw):
+    kernel = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
+    stride = draw(st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3))))
+    padding = (draw(st.integers(0, kernel[0] // 2)), draw(st.integers(0, kernel[1] // 2)))
+    h = draw(st.integers(max(1, kernel[0] - 2 * padding[0]), 10))
+    w = draw(st.integers(max(1, kernel[1] - 2 * padding[1]), 10))
+    return (draw(st.integers(1, 2)), draw(st.integers(1, 3)), h, w), kernel, stride, padding
+
+
+@given(case=pool_cases(), seed=seeds, dtype=dtypes)
+@SETTINGS
+def test_max_pool2d_with_indices_matches_torch(case, seed, dtype):
+    shape, kernel, stride, padding = case
+    x = randn(seed, shape, dtype)
+    values, indices = ops.max_pool2d(x, kernel, stride, padding, return_indices=True)
+    ref_values, ref_indices = F.max_pool2d(T(x), kernel, stride, padding, return_indices=True)
+    assert_matches(values, ref_values, dtype)
+    np.testing.assert_array_equal(indices, ref_indices.numpy())
+    assert indices.dtype == np.int64
+    assert_matches(ops.max_pool2d(x, kernel, stride, padding), ref_values, dtype)
+    assert_matches(
+        ops.min_pool2d(x, kernel, stride, padding),
+        -F.max_pool2d(-T(x), kernel, stride, padding),
+        dtype,
+    )
+
+
+def test_max_pool2d_indices_pick_the_first_of_tied_maxima_like_torch():
+    x = np.random.default_rng(0).integers(0, 3, (2, 3, 8, 9)).astype(np.float64)
+    _, indices = ops.max_pool2d(x, 3, 2, 1, return_indices=True)
+    _, ref = F.max_pool2d(T(x), 3, 2, 1, return_indices=True)
+    np.testing.assert_array_equal(indices, ref.numpy())
+
+
+def test_max_pool2d_dilation_matches_torch():
+    x = randn(0, (1, 2, 9, 9))
+    ref = F.max_pool2d(T(x), 2, 2, 1, dilation=2, return_indices=True)
+    ours = ops.max_pool2d(x, 2, 2, 1, return_indices=True, dilation=2)
+    assert_matches(ours[0], ref[0], np.float64)
+    np.testing.assert_array_equal(ours[1], ref[1].numpy())
+
+
+@given(case=pool_cases(), seed=seeds, dtype=dtypes, count_include_pad=st.booleans())
+@SETTINGS
+def test_avg_pool2d_matches_torch(case, seed, dtype, count_include_pad):
+    shape, kernel, stride, padding = case
+    x = randn(seed, shape, dtype)
+    ours = ops.avg_pool2d(x, kernel, stride, padding, count_include_pad=count_include_pad)
+    ref = F.avg_pool2d(T(x), kernel, stride, padding, count_include_pad=count_include_pad)
+    assert_matches(ours, ref, dtype)
+
+
+@pytest.mark.parametrize("shape", [(5, 6), (3, 5, 6), (2, 3, 5, 6)])
+def test_pools_accept_2d_3d_and_4d_input(shape):
+    x = randn(0, shape)
+    assert ops.max_pool2d(x, 2).shape == (*shape[:-2], 2, 3)
+    assert ops.avg_pool2d(x, 2).shape == (*shape[:-2], 2, 3)
+    assert ops.adaptive_avg_pool2d(x, 4).shape == (*shape[:-2], 4, 4)
+    np.testing.assert_allclose(ops.global_avg_pool2d(x), x.mean(axis=(-2, -1)))
+
+
+@given(
+    seed=seeds,
+    dtype=dtypes,
+    h=st.integers(1, 12),
+    w=st.integers(1, 12),
+    oh=st.integers(1, 14),
+    ow=st.one_of(st.none(), st.integers(1, 14)),
+)
+@SETTINGS
+def test_adaptive_avg_pool2d_matches_torch(seed, dtype, h, w, oh, ow):
+    x = randn(seed, (2, 3, h, w), dtype)
+    ours = ops.adaptive_avg_pool2d(x, (oh, ow))
+    assert_matches(ours, F.adaptive_avg_pool2d(T(x), (oh, ow)), dtype)
+
+
+def test_global_avg_pool2d_matches_torch():
+    x = randn(0, (4, 5, 7, 3), np.float32)
+    ref = F.adaptive_avg_pool2d(T(x), 1)[:, :, 0, 0]
+    assert_matches(ops.global_avg_pool2d(x), ref, np.float32)
+
+
+# ---------------------------------------------------------------------------------------------
+# Activations, softmax, loss, linear, flatten against torch
+# ---------------------------------------------------------------------------------------------
+
+ACTIVATIONS = [
+    (ops.relu, F.relu),
+    (lambda x: ops.leaky_relu(x, 0.2), lambda t: F.leaky_relu(t, 0.2)),
+    (ops.leaky_relu, F.leaky_relu),
+    (ops.sigmoid, torch.sigmoid),
+    (ops.tanh, torch.tanh),
+    (ops.gelu, F.gelu),
+    (lambda x: ops.gelu(x, approximate="tanh"), lambda t: F.gelu(t, approximate="tanh")),
+]
+
+
+@pytest.mark.parametrize(("ours", "theirs"), ACTIVATIONS)
+@given(seed=seeds, dtype=dtypes, scale=st.sampled_from([1.0, 10.0, 1000.0]))
+@settings(max_examples=15, deadline=None)
+def test_activations_match_torch(ours, theirs, seed, dtype, scale):
+    x = randn(seed, (3, 17), dtype, scale)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = ours(x)
+    assert_matches(out, theirs(T(x)), dtype)
+
+
+@given(
+    seed=seeds,
+    dtype=dtypes,
+    axis=st.integers(-3, 2),
+    temperature=st.sampled_from([0.1, 1.0, 3.0]),
+    scale=st.sampled_from([1.0, 1000.0]),
+)
+@SETTINGS
+def test_softmax_and_log_softmax_match_torch(seed, dtype, axis, temperature, scale):
+    x = randn(seed, (2, 3, 5), dtype, scale)
+    assert_matches(
+        ops.softmax(x, axis, temperature), F.softmax(T(x) / temperature, dim=axis), dtype
+    )
+    assert_matches(ops.log_softmax(x, axis), F.log_softmax(T(x), dim=axis), dtype)
+
+
+@given(
+    seed=seeds,
+    dtype=dtypes,
+    n=st.integers(1, 6),
+    k=st.integers(1, 5),
+    reduction=st.sampled_from(["mean", "sum", "none"]),
+    scale=st.sampled_from([1.0, 1000.0]),
+)
+@SETTINGS
+def test_cross_entropy_matches_torch(seed, dtype, n, k, reduction, scale):
+    logits = randn(seed, (n, k), dtype, scale)
+    target = np.random.default_rng(seed).integers(0, k, n)
+    ours = np.asarray(ops.cross_entropy(logits, target, reduction=reduction))
+    assert_matches(ours, F.cross_entropy(T(logits), T(target), reduction=reduction), dtype)
+    probs = ops.softmax(randn(seed + 1, (n, k), dtype))
+    ours = np.asarray(ops.cross_entropy(logits, probs, reduction=reduction))
+    assert_matches(ours, F.cross_entropy(T(logits), T(probs), reduction=reduction), dtype)
+
+
+def test_cross_entropy_per_pixel_and_single_sample():
+    logits, target = randn(0, (2, 4, 3, 3)), np.random.default_rng(0).integers(0, 4, (2, 3, 3))
+    assert_matches(
+        np.asarray(ops.cross_entropy(logits, target)),
+        F.cross_entropy(T(logits), T(target)),
+        np.float64,
+    )
+    one = randn(1, (5,))
+    assert_matches(
+        np.asarray(ops.cross_entropy(one, 3)), F.cross_entropy(T(one), torch.tensor(3)), np.float64
+    )
+
+
+@given(seed=seeds, dtype=dtypes, bias=st.booleans(), lead=st.sampled_from([(), (4,), (2, 3)]))
+@SETTINGS
+def test_linear_matches_torch(seed, dtype, bias, lead):
+    x, weight = randn(seed, (*lead, 6), dtype), randn(seed + 1, (3, 6), dtype)
+    b = randn(seed + 2, (3,), dtype) if bias else None
+    assert_matches(
+        ops.linear(x, weight, b), F.linear(T(x), T(weight), None if b is None else T(b)), dtype
+    )
+
+
+@pytest.mark.parametrize(("start", "end"), [(1, -1), (0, -1), (2, 3), (1, 2), (-2, -1)])
+def test_flatten_matches_torch(start, end):
+    x = randn(0, (2, 3, 4, 5), np.float32)
+    assert_matches(ops.flatten(x, start, end), torch.flatten(T(x), start, end), np.float32)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        ops.relu,
+        ops.sigmoid,
+        ops.tanh,
+        ops.gelu,
+        ops.softmax,
+        ops.log_softmax,
+        ops.global_avg_pool2d,
+    ],
+)
+@pytest.mark.parametrize(
+    ("dtype", "expected"),
+    [(np.float32, np.float32), (np.float64, np.float64), (np.int32, np.float64)],
+)
+def test_elementwise_output_dtype(fn, dtype, expected):
+    assert fn(np.ones((2, 3, 4), dtype=dtype)).dtype == expected
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors: each names the argument (and the shapes where there are shapes)
+# ---------------------------------------------------------------------------------------------
+
+X4 = np.zeros((1, 4, 5, 5))
+W4 = np.zeros((2, 4, 3, 3))
+
+ERRORS = [
+    (
+        "stride-zero",
+        lambda: ops.conv2d(X4, W4, stride=0),
+        ValueError,
+        r"stride must be positive, got 0",
+    ),
+    (
+        "stride-negative-pair",
+        lambda: ops.conv2d(X4, W4, stride=(1, -2)),
+        ValueError,
+        r"stride must be positive, got \(1, -2\)",
+    ),
+    (
+        "stride-float",
+        lambda: ops.conv2d(X4, W4, stride=1.5),
+        TypeError,
+        r"stride must be an int or a pair of ints, got 1\.5",
+    ),
+    (
+        "dilation-zero",
+        lambda: ops.conv2d(X4, W4, dilation=(0, 1)),
+        ValueError,
+        r"dilation must be positive",
+    ),
+    (
+        "padding-negative",
+        lambda: ops.conv2d(X4, W4, padding=-1),
+        ValueError,
+        r"padding must be non-negative, got -1",
+    ),
+    (
+        "padding-unknown-string",
+        lambda: ops.conv2d(X4, W4, padding="full"),
+        ValueError,
+        r"padding must be one of 'valid', 'same', got 'full'",
+    ),
+    (
+        "padding-triple",
+        lambda: ops.conv2d(X4, W4, padding=(1, 1, 1)),
+        TypeError,
+        r"padding must be an int, a pair of ints, 'valid' or 'same'",
+    ),
+    (
+        "kernel-does-not-fit",
+        lambda: ops.conv2d(np.zeros((3, 3)), np.zeros((5, 5))),
+        ValueError,
+        r"^kernel \(5, 5\) with dilation \(1, 1\) does not fit the padded input \(3, 3\)$",
+    ),
+    (
+        "dilated-kernel-does-not-fit",
+        lambda: ops.conv2d(X4, W4, padding=1, dilation=(4, 1)),
+        ValueError,
+        r"kernel \(3, 3\) with dilation \(4, 1\) does not fit the padded input \(7, 7\)",
+    ),
+    (
+        "channels-mismatch",
+        lambda: ops.conv2d(X4, np.zeros((2, 3, 3, 3))),
+        ValueError,
+        r"x \(1, 4, 5, 5\) has 4 channels but weight \(2, 3, 3, 3\) with groups=1 expects 3",
+    ),
+    (
+        "groups-do-not-divide",
+        lambda: ops.conv2d(X4, np.zeros((3, 1, 3, 3)), groups=3),
+        ValueError,
+        r"groups=3 must divide .* x \(1, 4, 5, 5\) .* weight \(3, 1, 3, 3\)",
+    ),
+    (
+        "groups-zero",
+        lambda: ops.conv2d(X4, W4, groups=0),
+        ValueError,
+        r"groups must be positive, got 0",
+    ),
+    (
+        "same-with-stride",
+        lambda: ops.conv2d(X4, W4, stride=2, padding="same"),
+        ValueError,
+        r"padding='same' needs stride 1, got stride \(2, 2\)",
+    ),
+    (
+        "x-5d",
+        lambda: ops.conv2d(np.zeros((1, 1, 1, 5, 5)), W4),
+        ValueError,
+        r"x must have 2 \(H, W\), 3 \(C, H, W\) or 4 \(N, C, H, W\) dimensions, "
+        r"got shape \(1, 1, 1, 5, 5\)",
+    ),
+    (
+        "weight-2d-for-4d-x",
+        lambda: ops.conv2d(X4, np.zeros((3, 3))),
+        ValueError,
+        r"weight must have 4 dimensions .* for x of shape \(1, 4, 5, 5\), got shape \(3, 3\)",
+    ),
+    (
+        "weight-4d-for-image",
+        lambda: ops.conv2d(np.zeros((5, 5)), W4),
+        ValueError,
+        r"x is a 2-D image \(5, 5\), so weight must be a 2-D kernel \(kh, kw\), "
+        r"got shape \(2, 4, 3, 3\)",
+    ),
+    (
+        "bias-shape",
+        lambda: ops.conv2d(X4, W4, bias=np.zeros(3)),
+        ValueError,
+        r"bias must have shape \(2,\) to match weight \(2, 4, 3, 3\), got \(3,\)",
+    ),
+    (
+        "x-strings",
+        lambda: ops.conv2d(np.array([["a", "b"], ["c", "d"]]), np.ones((1, 1))),
+        TypeError,
+        r"x must be a real numeric array, got dtype <U1",
+    ),
+    (
+        "weight-objects",
+        lambda: ops.conv2d(np.ones((3, 3)), np.array([[None]])),
+        TypeError,
+        r"weight must be a real numeric array, got dtype object",
+    ),
+    (
+        "x-complex",
+        lambda: ops.relu(np.ones(3, dtype=complex)),
+        TypeError,
+        r"x must be a real numeric array, got dtype complex128",
+    ),
+    (
+        "padding-mode",
+        lambda: ops.conv2d(X4, W4, padding_mode="mirror"),
+        ValueError,
+        r"padding_mode must be one of 'zeros', 'reflect', 'replicate', 'circular', got 'mirror'",
+    ),
+    (
+        "convolve-kernel-1d",
+        lambda: ops.convolve2d(np.ones((3, 3)), np.ones(3)),
+        ValueError,
+        r"x is a 2-D image \(3, 3\), so kernel must be a 2-D kernel \(kh, kw\), got shape \(3,\)",
+    ),
+    (
+        "pad-reflect-too-wide",
+        lambda: ops.pad2d(np.zeros((2, 2)), 2, mode="reflect"),
+        ValueError,
+        r"reflect padding \(left, right, top, bottom\) = \(2, 2, 2, 2\) must be smaller than "
+        r"the input \(H, W\) = \(2, 2\)",
+    ),
+    (
+        "pad-circular-too-wide",
+        lambda: ops.pad2d(np.zeros((2, 2)), (0, 3), mode="circular"),
+        ValueError,
+        r"circular padding .* = \(3, 3, 0, 0\) must be at most the input .* \(2, 2\)",
+    ),
+    (
+        "pad-mode",
+        lambda: ops.pad2d(np.zeros((2, 2)), 1, mode="edge"),
+        ValueError,
+        r"mode must be one of 'constant', 'reflect', 'replicate', 'circular', got 'edge'",
+    ),
+    (
+        "pad-negative",
+        lambda: ops.pad2d(np.zeros((2, 2)), (1, 1, -1, 0)),
+        ValueError,
+        r"padding must be non-negative, got \(1, 1, -1, 0\)",
+    ),
+    (
+        "pad-x-1d",
+        lambda: ops.pad2d(np.zeros(4), 1),
+        ValueError,
+        r"x must have 2 \(H, W\), 3 \(C, H, W\) or 4 \(N, C, H, W\) dimensions, got shape \(4,\)",
+    ),
+    (
+        "pool-padding-over-half",
+        lambda: ops.max_pool2d(X4, 2, padding=2),
+        ValueError,
+        r"padding \(2, 2\) must be at most half of kernel_size \(2, 2\)",
+    ),
+    (
+        "pool-kernel-does-not-fit",
+        lambda: ops.avg_pool2d(np.zeros((2, 2)), 3),
+        ValueError,
+        r"kernel \(3, 3\) with dilation \(1, 1\) does not fit the padded input \(2, 2\)",
+    ),
+    (
+        "pool-kernel-zero",
+        lambda: ops.min_pool2d(X4, 0),
+        ValueError,
+        r"kernel_size must be positive, got 0",
+    ),
+    (
+        "pool-stride-zero",
+        lambda: ops.avg_pool2d(X4, 2, stride=0),
+        ValueError,
+        r"stride must be positive, got 0",
+    ),
+    (
+        "adaptive-size-zero",
+        lambda: ops.adaptive_avg_pool2d(X4, (0, 2)),
+        ValueError,
+        r"output_size must be positive, got \(0, 2\)",
+    ),
+    (
+        "windows-1d",
+        lambda: ops.sliding_windows(np.zeros(5), 2),
+        ValueError,
+        r"x must have at least 2 dimensions \(\.\.\., H, W\), got shape \(5,\)",
+    ),
+    (
+        "windows-too-big",
+        lambda: ops.sliding_windows(np.zeros((2, 6)), 3),
+        ValueError,
+        r"kernel \(3, 3\) with dilation \(1, 1\) does not fit the input \(2, 6\)",
+    ),
+    (
+        "size-kernel-too-big",
+        lambda: ops.conv_output_size(3, 5),
+        ValueError,
+        r"kernel 5 with dilation 1 does not fit the padded input 3 \(i=3, p=0\)",
+    ),
+    (
+        "size-stride-zero",
+        lambda: ops.conv_output_size(5, 3, s=0),
+        ValueError,
+        r"s must be positive, got 0",
+    ),
+    ("size-float", lambda: ops.conv_output_size(5.0, 3), TypeError, r"i must be an int, got 5\.0"),
+    (
+        "transpose-output-padding",
+        lambda: ops.conv_transpose_output_size(4, 3, s=2, output_padding=2),
+        ValueError,
+        r"output_padding must be smaller than the stride s=2 or the dilation d=1",
+    ),
+    (
+        "softmax-temperature",
+        lambda: ops.softmax([1.0, 2.0], temperature=0),
+        ValueError,
+        r"temperature must be positive, got 0",
+    ),
+    (
+        "softmax-axis",
+        lambda: ops.softmax(np.zeros((2, 3)), axis=2),
+        ValueError,
+        r"axis 2 is out of range for an array of 2 dimensions",
+    ),
+    (
+        "cross-entropy-target-range",
+        lambda: ops.cross_entropy(np.zeros((2, 3)), [0, 3]),
+        ValueError,
+        r"target class indices must lie in \[0, 3\) for logits \(2, 3\)",
+    ),
+    (
+        "cross-entropy-target-shape",
+        lambda: ops.cross_entropy(np.zeros((2, 3)), [0, 1, 2]),
+        ValueError,
+        r"target of class indices must have shape \(2,\) for logits \(2, 3\), "
+        r"got \(3,\)",
+    ),
+    (
+        "cross-entropy-target-dtype",
+        lambda: ops.cross_entropy(np.zeros((2, 3)), ["a", "b"]),
+        TypeError,
+        r"target must hold integer class indices or float probabilities",
+    ),
+    (
+        "cross-entropy-reduction",
+        lambda: ops.cross_entropy(np.zeros((2, 3)), [0, 1], "avg"),
+        ValueError,
+        r"reduction must be one of 'mean', 'sum', 'none', got 'avg'",
+    ),
+    (
+        "linear-features",
+        lambda: ops.linear(np.zeros((4, 5)), np.zeros((3, 6))),
+        ValueError,
+        r"x \(4, 5\) must end in in_features = 6 to match weight \(3, 6\)",
+    ),
+    (
+        "linear-bias",
+        lambda: ops.linear(np.zeros((4, 6)), np.zeros((3, 6)), np.zeros(6)),
+        ValueError,
+        r"bias must have shape \(3,\) to match weight \(3, 6\), got \(6,\)",
+    ),
+    (
+        "gelu-approximate",
+        lambda: ops.gelu([1.0], approximate="erf"),
+        ValueError,
+        r"approximate must be one of 'none', 'tanh', got 'erf'",
+    ),
+    (
+        "flatten-order",
+        lambda: ops.flatten(np.zeros((2, 3, 4)), 2, 1),
+        ValueError,
+        r"start_dim 2 must not come after end_dim 1 for shape \(2, 3, 4\)",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"), [e[1:] for e in ERRORS], ids=[e[0] for e in ERRORS]
+)
+def test_bad_arguments_raise_clear_errors(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
