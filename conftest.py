@@ -1,0 +1,54 @@
+"""Shared pytest setup for tests/ and for nbval over notebooks/.
+
+- A headless matplotlib backend for the unit tests (notebooks choose their own with %matplotlib).
+- The real datasets come from ``CNNVIZ_DATA_DIR``; tests never download. Tests and chapters that
+  need the data skip with a reason when it is absent (CI and ``make`` set it from ../shared/data).
+"""
+
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+DATA_CALLS = ("load_fashion_mnist", "load_cifar10")
+NO_DATA = "real data absent: set CNNVIZ_DATA_DIR (CI sets it from ../shared/data)"
+
+
+def _have_data() -> bool:
+    value = os.environ.get("CNNVIZ_DATA_DIR")
+    return bool(value) and Path(value).is_dir()
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The real datasets (``CNNVIZ_DATA_DIR``); tests that need them skip when absent."""
+    if not _have_data():
+        pytest.skip(NO_DATA)
+    return Path(os.environ["CNNVIZ_DATA_DIR"])
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+def _needs_data(path: Path) -> bool:
+    text = path.read_text(encoding="utf-8")
+    return any(call in text for call in DATA_CALLS)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Chapters that read the real datasets skip when the data is absent."""
+    if _have_data():
+        return
+    for item in items:
+        path = Path(str(item.fspath))
+        if path.suffix == ".ipynb" and _needs_data(path):
+            item.add_marker(pytest.mark.skip(reason=NO_DATA))
