@@ -1,4 +1,4 @@
-"""Screenshots of the built book for the README: run `make book`, then this with .venv/bin/python."""
+"""Screenshots of the built book for the README (run `make book` first)."""
 
 import functools
 import http.server
