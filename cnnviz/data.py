@@ -35,6 +35,14 @@ the JPEG sources, on disk as an ``.npz`` file under ``CNNVIZ_CACHE_DIR``
 modification time, so that a changed source is decoded again. Decoding the
 60,000 JPEGs takes 10-30 s (one core); reading the ``.npz`` back well under a second.
 
+For training with PyTorch (imported only by these functions) the module adds:
+
+- :func:`cifar10_tensors`: CIFAR-10 as ``uint8`` ``(N, 3, 32, 32)`` tensors on a device;
+- :func:`split_train_val`: a seeded, class-balanced validation split of the training images;
+- :func:`channel_stats`: the per-channel mean and standard deviation, computed from the data;
+- :func:`random_flip`, :func:`random_translate`: batched augmentation on the device;
+- :class:`Loader`: batches that are shuffled, augmented and normalized on the device.
+
 Examples
 --------
 >>> FASHION_MNIST_CLASSES[9], CIFAR10_CLASSES[0]
@@ -56,11 +64,17 @@ import numpy as np
 __all__ = [
     "CIFAR10_CLASSES",
     "FASHION_MNIST_CLASSES",
+    "Loader",
     "cache_dir",
+    "channel_stats",
+    "cifar10_tensors",
     "clear_cache",
     "data_dir",
     "load_cifar10",
     "load_fashion_mnist",
+    "random_flip",
+    "random_translate",
+    "split_train_val",
 ]
 
 FASHION_MNIST_CLASSES = [
@@ -494,3 +508,413 @@ def load_cifar10(split="train", root=None, download=None):
             _save_npz(npz, key, images, labels)
     _memory_cache[key] = (images, labels, CIFAR10_CLASSES)
     return _copy(_memory_cache[key])
+
+
+# --------------------------------------------------------------------------- PyTorch: tensors
+# Everything below imports torch inside the functions, so that the NumPy loaders above work
+# without it. Images are uint8 (N, C, H, W) tensors until the last moment: a batch is cut,
+# augmented and normalized on the device, which is what makes the training loop fast.
+
+
+def _to_numpy(array):
+    """A NumPy view of a NumPy array or a torch tensor (copied to the CPU if needed)."""
+    if hasattr(array, "detach"):
+        return array.detach().cpu().numpy()
+    return np.asarray(array)
+
+
+def cifar10_tensors(split="train", device="cpu", root=None, download=None):
+    """CIFAR-10 as tensors on ``device``: uint8 images ``(N, 3, 32, 32)`` and int64 labels.
+
+    The pixels stay ``uint8`` (a quarter of the memory of ``float32``: 150 MB for the
+    training set); :class:`Loader` turns each batch into floats on the device.
+
+    Parameters
+    ----------
+    split : {"train", "test"}
+    device : str or torch.device, default "cpu"
+    root, download
+        As for :func:`load_cifar10` (which does the loading and the caching).
+
+    Returns
+    -------
+    images : torch.Tensor
+        uint8, ``(N, 3, 32, 32)``, contiguous.
+    labels : torch.Tensor
+        int64, ``(N,)``.
+    classes : list of str
+
+    Examples
+    --------
+    >>> images, labels, classes = cifar10_tensors("test")  # doctest: +SKIP
+    >>> images.shape, images.dtype, labels[:3].tolist()     # doctest: +SKIP
+    (torch.Size([10000, 3, 32, 32]), torch.uint8, [0, 0, 0])
+    """
+    import torch
+
+    images, labels, classes = load_cifar10(split, root=root, download=download)
+    x = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous().to(device)
+    return x, torch.from_numpy(labels).to(device), classes
+
+
+def split_train_val(images, labels, n_val=5000, seed=0):
+    """Hold out ``n_val`` samples for validation, the same number from every class.
+
+    The split is drawn with ``numpy.random.default_rng(seed)``, so it is the same on every
+    run and every device. Within each part the original order is kept.
+
+    Parameters
+    ----------
+    images : numpy.ndarray or torch.Tensor
+        ``(N, ...)``.
+    labels : numpy.ndarray or torch.Tensor
+        ``(N,)`` integer classes.
+    n_val : int, default 5000
+        Size of the validation part, ``0 <= n_val < N``.
+    seed : int, default 0
+
+    Returns
+    -------
+    (train_images, train_labels), (val_images, val_labels)
+        Of the same type (and device) as the inputs.
+
+    Examples
+    --------
+    >>> labels = np.repeat(np.arange(3), 4)          # 3 classes, 4 samples each
+    >>> (x_tr, y_tr), (x_val, y_val) = split_train_val(np.arange(12), labels, n_val=3)
+    >>> np.bincount(y_val).tolist(), len(x_tr)       # one of each class held out
+    ([1, 1, 1], 9)
+    >>> sorted(set(x_tr) | set(x_val)) == list(range(12))
+    True
+    """
+    y = _to_numpy(labels)
+    n = len(y)
+    if y.ndim != 1 or len(images) != n:
+        raise ValueError(f"images ({len(images)}, ...) and labels {y.shape} must be (N, ...), (N,)")
+    if not 0 <= n_val < n:
+        raise ValueError(f"n_val must be in [0, {n}) for {n} samples, got {n_val}")
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    # Rank every sample within its class, in the shuffled order, as a fraction of the class:
+    # taking the n_val smallest ranks takes the same share of every class.
+    rank = np.empty(n)
+    shuffled = y[order]
+    for c in np.unique(y):
+        members = shuffled == c
+        rank[members] = np.arange(members.sum()) / members.sum()
+    chosen = np.zeros(n, dtype=bool)
+    chosen[order[np.argsort(rank, kind="stable")[:n_val]]] = True
+    val_index, train_index = np.flatnonzero(chosen), np.flatnonzero(~chosen)
+    if hasattr(images, "detach"):
+        import torch
+
+        val_index, train_index = (
+            torch.as_tensor(i, device=images.device) for i in (val_index, train_index)
+        )
+    return (
+        (images[train_index], labels[train_index]),
+        (images[val_index], labels[val_index]),
+    )
+
+
+def channel_stats(images):
+    """Mean and standard deviation of every channel, in units of the full intensity range.
+
+    Compute them on the training images only, and normalize every split with them:
+    ``x_normalized = (x / 255 - mean) / std``. For uint8 images the statistics are exact
+    (a histogram of the 256 values per channel, no float rounding, little memory).
+
+    Parameters
+    ----------
+    images : numpy.ndarray or torch.Tensor
+        ``(N, C, H, W)``. uint8 (0-255, divided by 255) or float (taken as is).
+
+    Returns
+    -------
+    mean, std : tuple of float
+        One value per channel.
+
+    Examples
+    --------
+    >>> x = np.zeros((2, 3, 4, 4), dtype=np.uint8)
+    >>> x[0] = 255                                  # one white image, one black image
+    >>> channel_stats(x)
+    ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
+    """
+    x = _to_numpy(images)
+    if x.ndim != 4:
+        raise ValueError(f"images must be (N, C, H, W), got shape {x.shape}")
+    if x.shape[1] not in (1, 3) and x.shape[-1] in (1, 3):
+        raise ValueError(
+            f"images {x.shape} look channels-last; pass (N, C, H, W), "
+            f"e.g. images.transpose(0, 3, 1, 2)"
+        )
+    means, stds = [], []
+    for c in range(x.shape[1]):
+        channel = x[:, c]
+        if channel.dtype == np.uint8:
+            counts = np.bincount(channel.ravel(), minlength=256).astype(np.float64)
+            values = np.arange(256) / 255.0
+            mean = counts @ values / counts.sum()
+            var = counts @ (values - mean) ** 2 / counts.sum()
+        else:
+            channel = channel.astype(np.float64)
+            mean, var = channel.mean(), channel.var()
+        means.append(round(float(mean), 6))
+        stds.append(round(float(np.sqrt(var)), 6))
+    return tuple(means), tuple(stds)
+
+
+# --------------------------------------------------------------------------- augmentation
+
+
+def _random(generator, *size, high=None):
+    """Random numbers from a CPU generator: uniform [0, 1) floats, or integers in [0, high)."""
+    import torch
+
+    if high is None:
+        return torch.rand(size, generator=generator)
+    return torch.randint(high, size, generator=generator)
+
+
+def random_flip(images, generator=None, p=0.5):
+    """Mirror each image left-right with probability ``p`` (one coin per image, batched).
+
+    Parameters
+    ----------
+    images : torch.Tensor
+        ``(N, C, H, W)``, any dtype and device.
+    generator : torch.Generator, optional
+        A CPU generator (so that a seed gives the same flips on every device).
+    p : float, default 0.5
+
+    Returns
+    -------
+    torch.Tensor
+        Same shape, dtype and device.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.arange(3).reshape(1, 1, 1, 3)
+    >>> random_flip(x, p=1.0).tolist()
+    [[[[2, 1, 0]]]]
+    """
+    import torch
+
+    if images.ndim != 4:
+        raise ValueError(f"images must be (N, C, H, W), got shape {tuple(images.shape)}")
+    flip = (_random(generator, len(images)) < p).to(images.device)
+    return torch.where(flip[:, None, None, None], images.flip(-1), images)
+
+
+def _source_index(size, shift, padding_mode):
+    """Where output pixel ``i`` comes from when the image moves by ``-shift``: ``i + shift``,
+    reflected at the border (``"reflect"``) or marked invalid (``"zeros"``).
+    """
+    import torch
+
+    index = torch.arange(size, device=shift.device)[None, :] + shift[:, None]
+    valid = (index >= 0) & (index < size)
+    if padding_mode == "reflect":
+        index = index.abs()  # -1 -> 1, -2 -> 2 (the edge pixel is not repeated)
+        index = torch.where(index > size - 1, 2 * (size - 1) - index, index)
+    return index.clamp(0, size - 1), valid
+
+
+def random_translate(images, max_shift, generator=None, padding_mode="reflect"):
+    """Shift each image by a random whole number of pixels in ``[-max_shift, max_shift]``
+    along each axis, keeping its size: the same as padding by ``max_shift`` and taking a
+    random crop of the original size (the usual "random crop" augmentation).
+
+    All images move at once: two :func:`torch.gather` calls with per-image index tables,
+    no Python loop over images and no padded copy.
+
+    Parameters
+    ----------
+    images : torch.Tensor
+        ``(N, C, H, W)``, any dtype (uint8 is cheapest) and device.
+    max_shift : int
+        The padding of the equivalent crop; 0 returns ``images`` unchanged.
+    generator : torch.Generator, optional
+        A CPU generator.
+    padding_mode : {"reflect", "zeros"}
+        What is seen beyond the border: the mirrored image (like ``F.pad(mode="reflect")``)
+        or black.
+
+    Returns
+    -------
+    torch.Tensor
+        Same shape, dtype and device.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.arange(1, 10).reshape(1, 1, 3, 3)
+    >>> g = torch.Generator().manual_seed(0)
+    >>> random_translate(x, 1, generator=g, padding_mode="zeros")[0, 0].tolist()  # up 1, right 1
+    [[0, 4, 5], [0, 7, 8], [0, 0, 0]]
+    >>> random_translate(x, 1, generator=g)[0, 0].tolist()   # reflect: the mirror fills in
+    [[5, 4, 5], [8, 7, 8], [5, 4, 5]]
+    """
+    if images.ndim != 4:
+        raise ValueError(f"images must be (N, C, H, W), got shape {tuple(images.shape)}")
+    if padding_mode not in ("reflect", "zeros"):
+        raise ValueError(f'padding_mode must be "reflect" or "zeros", got {padding_mode!r}')
+    n, c, h, w = images.shape
+    if max_shift == 0 or n == 0:
+        return images
+    if int(max_shift) != max_shift or max_shift < 0:
+        raise ValueError(f"max_shift must be a whole number >= 0, got {max_shift}")
+    if padding_mode == "reflect" and max_shift >= min(h, w):
+        raise ValueError(
+            f"max_shift {max_shift} must be smaller than the image {h}x{w} to reflect at the border"
+        )
+    shifts = (_random(generator, 2, n, high=2 * max_shift + 1) - max_shift).to(images.device)
+    rows, row_ok = _source_index(h, shifts[0], padding_mode)
+    cols, col_ok = _source_index(w, shifts[1], padding_mode)
+    out = images.gather(2, rows[:, None, :, None].expand(n, c, h, w))
+    out = out.gather(3, cols[:, None, None, :].expand(n, c, h, w))
+    if padding_mode == "zeros":
+        inside = row_ok[:, None, :, None] & col_ok[:, None, None, :]
+        out = out * inside.to(out.dtype)
+    return out
+
+
+# --------------------------------------------------------------------------- batches
+
+
+class Loader:
+    """Batches of a dataset held as one uint8 tensor on the device: shuffled, augmented and
+    normalized there, in whole batches.
+
+    This replaces a ``torch.utils.data.DataLoader`` over a list of per-image tensors, which
+    spends most of its time in Python: here an epoch is a few dozen tensor operations.
+
+    Parameters
+    ----------
+    images : torch.Tensor or numpy.ndarray
+        uint8 ``(N, C, H, W)``.
+    labels : torch.Tensor or numpy.ndarray
+        int ``(N,)``.
+    batch_size : int, default 512
+    shuffle : bool, default False
+        A new order every epoch, from a CPU :class:`torch.Generator` seeded with ``seed``.
+    translate : int, default 0
+        Random translation by up to this many pixels (:func:`random_translate`).
+    flip : bool, default False
+        Random left-right flips (:func:`random_flip`).
+    mean, std : sequence of float, optional
+        Per-channel statistics in ``[0, 1]`` units (:func:`channel_stats` of the training
+        images). Without them, the pixels are only divided by 255.
+    padding_mode : {"reflect", "zeros"}
+    drop_last : bool, default False
+        Skip the last, smaller batch (useful in training: every step sees a full batch).
+    seed : int, default 0
+    device : str or torch.device, optional
+        Move the data there once (default: leave it where it is).
+    dtype : torch.dtype, default torch.float32
+    channels_last : bool, default False
+        Give batches in the ``channels_last`` memory format (same shape, NHWC in memory).
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.full((10, 3, 4, 4), 255, dtype=torch.uint8)
+    >>> loader = Loader(x, torch.arange(10), batch_size=4, mean=(0.5,) * 3, std=(0.25,) * 3)
+    >>> len(loader), [tuple(xb.shape) for xb, yb in loader]
+    (3, [(4, 3, 4, 4), (4, 3, 4, 4), (2, 3, 4, 4)])
+    >>> xb, yb = next(iter(loader))
+    >>> xb.dtype, xb.unique().tolist(), yb.tolist()    # (1 - 0.5) / 0.25 = 2
+    (torch.float32, [2.0], [0, 1, 2, 3])
+    """
+
+    def __init__(
+        self,
+        images,
+        labels,
+        batch_size=512,
+        *,
+        shuffle=False,
+        translate=0,
+        flip=False,
+        mean=None,
+        std=None,
+        padding_mode="reflect",
+        drop_last=False,
+        seed=0,
+        device=None,
+        dtype=None,
+        channels_last=False,
+    ):
+        import torch
+
+        images, labels = torch.as_tensor(images), torch.as_tensor(labels)
+        if images.ndim != 4 or images.dtype != torch.uint8:
+            raise ValueError(
+                f"images must be uint8 (N, C, H, W), got {images.dtype} {tuple(images.shape)}"
+            )
+        if labels.shape != images.shape[:1]:
+            raise ValueError(f"labels {tuple(labels.shape)} must be ({len(images)},)")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if device is not None:
+            images, labels = images.to(device), labels.to(device)
+        channels = images.shape[1]
+        mean = (0.0,) * channels if mean is None else tuple(float(m) for m in mean)
+        std = (1.0,) * channels if std is None else tuple(float(s) for s in std)
+        if len(mean) != channels or len(std) != channels or min(std) <= 0:
+            raise ValueError(f"mean {mean} and std {std} need {channels} values each, std > 0")
+        self.images, self.labels = images, labels.long()
+        self.batch_size, self.shuffle, self.drop_last = int(batch_size), shuffle, drop_last
+        self.translate, self.flip, self.padding_mode = translate, flip, padding_mode
+        self.mean, self.std, self.seed = mean, std, seed
+        self.dtype = torch.float32 if dtype is None else dtype
+        self.channels_last = channels_last
+        self.generator = torch.Generator().manual_seed(seed)
+        # x / 255 - mean) / std == x * scale - shift, as (1, C, 1, 1) tensors on the device.
+        std_t = torch.tensor(std, dtype=torch.float64)
+        scale = 1.0 / (255.0 * std_t)
+        shift = torch.tensor(mean, dtype=torch.float64) / std_t
+        self._scale = scale.view(1, -1, 1, 1).to(images.device, self.dtype)
+        self._shift = shift.view(1, -1, 1, 1).to(images.device, self.dtype)
+
+    @property
+    def device(self):
+        """Where the data (and the batches) live."""
+        return self.images.device
+
+    def __len__(self):
+        n = len(self.labels)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def reset(self, seed=None):
+        """Start the random sequence (order and augmentation) again from ``seed``."""
+        self.seed = self.seed if seed is None else seed
+        self.generator.manual_seed(self.seed)
+
+    def normalize(self, images):
+        """uint8 ``(N, C, H, W)`` on the device -> normalized floats (no augmentation)."""
+        import torch
+
+        x = images.to(self.dtype).mul_(self._scale).sub_(self._shift)
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return x
+
+    def __iter__(self):
+        import torch
+
+        n = len(self.labels)
+        if self.shuffle:
+            order = torch.randperm(n, generator=self.generator).to(self.device)
+        else:
+            order = torch.arange(n, device=self.device)
+        for i in range(len(self)):
+            index = order[i * self.batch_size : (i + 1) * self.batch_size]
+            x = self.images[index]
+            if self.translate:
+                x = random_translate(x, self.translate, self.generator, self.padding_mode)
+            if self.flip:
+                x = random_flip(x, self.generator)
+            yield self.normalize(x), self.labels[index]

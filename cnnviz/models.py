@@ -1,0 +1,400 @@
+"""Two CNNs for CIFAR-10: the seed article's AlexNet-like baseline and a small, fast net.
+
+- :class:`ConvNeuralNet`: five convolutions (64-192-384-256-256 channels), three max-pools,
+  three fully connected layers with dropout; about 2.9 M parameters. Trained with plain SGD
+  it needs tens of epochs to reach 80 % on CIFAR-10.
+- :class:`FastNet`: the design of the CIFAR-10 speedruns (airbench): a frozen whitening
+  layer, then three blocks of conv-pool-BatchNorm-GELU-conv-BatchNorm-GELU, a global max-pool
+  and one linear layer. With widths (64, 256, 256) it is the ~2 M-parameter net that reaches
+  94 % in a few seconds on a GPU; with (32, 64, 128) it is small enough for a laptop CPU.
+- :func:`summary`: a table of the layers, their output shapes and parameter counts.
+
+Requires PyTorch.
+
+Examples
+--------
+>>> import torch
+>>> model = FastNet(widths=(16, 32, 64))
+>>> model(torch.zeros(2, 3, 32, 32)).shape
+torch.Size([2, 10])
+"""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = [
+    "ConvBlock",
+    "ConvNeuralNet",
+    "FastNet",
+    "Mul",
+    "Whitening",
+    "count_parameters",
+    "summary",
+]
+
+
+def count_parameters(model, trainable=False):
+    """Number of parameters (weights and biases) of ``model``; only trainable ones if asked.
+
+    Examples
+    --------
+    >>> count_parameters(nn.Linear(3, 2))          # 3 x 2 weights + 2 biases
+    8
+    """
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable)
+
+
+# --------------------------------------------------------------------------- the baseline
+
+
+class ConvNeuralNet(nn.Module):
+    """The seed article's AlexNet-like CNN for 32 x 32 colour images.
+
+    Five convolutions with 64, 192, 384, 256, 256 channels (ReLU after each), 3 x 3 max-pools
+    with stride 2 after the first, second and fifth, then dropout 0.5 and fully connected layers
+    1024 -> 512 -> 256 -> ``num_classes``.
+
+    The flattened feature vector must have 1024 = 256 x 2 x 2 entries, so the last pool must
+    output 2 x 2. With ``o = floor((i + 2p - k) / s) + 1`` (:func:`cnnviz.ops.conv_output_size`),
+    a 4 x 4 first convolution without padding, then 3 x 3 convolutions with padding 1 (which
+    keep the size) give, for a 32 x 32 input::
+
+        conv1 4x4, p=0     32 -> 29        (32 - 4) + 1
+        pool  3x3, s=2     29 -> 14        floor((29 - 3) / 2) + 1
+        conv2 3x3, p=1     14 -> 14
+        pool  3x3, s=2     14 -> 6         floor((14 - 3) / 2) + 1
+        conv3-5 3x3, p=1    6 -> 6
+        pool  3x3, s=2      6 -> 2         floor((6 - 3) / 2) + 1   -> 256 x 2 x 2 = 1024
+
+    (Padding the first convolution too would give 31 -> 15 -> 7 -> 3, i.e. 2304 features.)
+
+    Parameters
+    ----------
+    num_classes : int, default 10
+    dropout : float, default 0.5
+
+    Examples
+    --------
+    >>> model = ConvNeuralNet()
+    >>> model.features(torch.zeros(1, 3, 32, 32)).shape
+    torch.Size([1, 256, 2, 2])
+    >>> count_parameters(model)
+    2911626
+    """
+
+    def __init__(self, num_classes=10, dropout=0.5):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 64, kernel_size=4),
+            nn.ReLU(),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+            nn.Conv2d(64, 192, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+            nn.Conv2d(192, 384, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(384, 256, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(256, 256, kernel_size=3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(),
+            nn.Dropout(dropout),
+            nn.Linear(256 * 2 * 2, 512),
+            nn.ReLU(),
+            nn.Dropout(dropout),
+            nn.Linear(512, 256),
+            nn.ReLU(),
+            nn.Linear(256, num_classes),
+        )
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+# --------------------------------------------------------------------------- the fast net
+
+
+class Whitening(nn.Module):
+    """A frozen ``k x k`` convolution that whitens the image patches (PCA whitening).
+
+    The pixels of a natural image are strongly correlated with their neighbours. :meth:`fit`
+    computes the covariance of all ``k x k x C`` patches of some training images, and sets
+    the filters to its eigenvectors divided by the square root of their eigenvalues: the
+    outputs are then uncorrelated with unit variance, which makes the first learned layer's
+    job (and the optimizer's) easier. Each filter appears twice, as ``+v`` and ``-v``, so that
+    the activation that follows keeps both signs. For ``C = 3, k = 2`` that is 2 x 12 = 24
+    channels. The weights are never trained; the bias is.
+
+    Parameters
+    ----------
+    in_channels : int, default 3
+    kernel_size : int, default 2
+    eps : float, default 5e-4
+        Added to the eigenvalues: the near-zero ones would otherwise be amplified without bound.
+
+    Examples
+    --------
+    >>> layer = Whitening()
+    >>> layer.fit(torch.randn(64, 3, 8, 8))
+    Whitening(3 -> 24, kernel_size=2)
+    >>> layer(torch.zeros(1, 3, 32, 32)).shape        # no padding: 32 - 2 + 1
+    torch.Size([1, 24, 31, 31])
+    """
+
+    def __init__(self, in_channels=3, kernel_size=2, eps=5e-4):
+        super().__init__()
+        self.eps = eps
+        n = in_channels * kernel_size * kernel_size
+        self.conv = nn.Conv2d(in_channels, 2 * n, kernel_size)
+        self.conv.weight.requires_grad_(False)
+        nn.init.zeros_(self.conv.bias)
+
+    @property
+    def out_channels(self):
+        return self.conv.out_channels
+
+    def __repr__(self):
+        k = self.conv.kernel_size[0]
+        return f"Whitening({self.conv.in_channels} -> {self.out_channels}, kernel_size={k})"
+
+    @torch.no_grad()
+    def fit(self, images):
+        """Set the filters from normalized float ``images`` ``(N, C, H, W)``; returns self."""
+        weight = self.conv.weight
+        if images.ndim != 4 or images.shape[1] != weight.shape[1]:
+            raise ValueError(
+                f"images must be (N, {weight.shape[1]}, H, W), got {tuple(images.shape)}"
+            )
+        k = weight.shape[-1]
+        patches = F.unfold(images.detach().to("cpu", torch.float64), k)  # (N, C*k*k, L)
+        patches = patches.transpose(1, 2).reshape(-1, patches.shape[1])  # (N*L, C*k*k)
+        covariance = patches.T @ patches / len(patches)
+        values, vectors = torch.linalg.eigh(covariance)  # ascending eigenvalues
+        filters = (vectors / torch.sqrt(values + self.eps)).T.flip(0)  # largest first
+        filters = filters.reshape(-1, *weight.shape[1:])
+        weight.copy_(torch.cat([filters, -filters]).to(weight.dtype))
+        return self
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+class Mul(nn.Module):
+    """Multiply by a constant (the speedruns scale the logits down, by 1/9)."""
+
+    def __init__(self, scale):
+        super().__init__()
+        self.scale = scale
+
+    def extra_repr(self):
+        return f"scale={self.scale:.4g}"
+
+    def forward(self, x):
+        return x * self.scale
+
+
+_ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU}
+
+
+def _activation(name):
+    if name not in _ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {name!r}")
+    return _ACTIVATIONS[name]()
+
+
+class ConvBlock(nn.Sequential):
+    """conv 3x3 -> max-pool 2x2 -> BatchNorm -> activation -> conv 3x3 -> BatchNorm -> activation.
+
+    The first convolution changes the width; pooling right after it halves the size, so the
+    BatchNorm and the activation (and everything after) work on a quarter of the pixels. The
+    convolutions have no bias: the BatchNorm that follows would remove it anyway.
+
+    Examples
+    --------
+    >>> ConvBlock(24, 32)(torch.zeros(1, 24, 31, 31)).shape   # 31 -> floor(31 / 2) = 15
+    torch.Size([1, 32, 15, 15])
+    """
+
+    def __init__(self, in_channels, out_channels, activation="gelu", bn_momentum=0.2):
+        super().__init__(
+            nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
+            nn.MaxPool2d(2),
+            nn.BatchNorm2d(out_channels, momentum=bn_momentum),
+            _activation(activation),
+            nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False),
+            nn.BatchNorm2d(out_channels, momentum=bn_momentum),
+            _activation(activation),
+        )
+
+
+class FastNet(nn.Sequential):
+    """A small, fast CNN in the style of the CIFAR-10 speedruns (airbench).
+
+    Layers, for a 32 x 32 input and ``widths=(w1, w2, w3)``::
+
+        stem    Whitening 2x2 (frozen) + GELU     3 -> 24 channels, 32 -> 31
+        block1  ConvBlock                         24 -> w1,          31 -> 15
+        block2  ConvBlock                         w1 -> w2,          15 -> 7
+        block3  ConvBlock                         w2 -> w3,           7 -> 3
+        head    global max-pool, linear, x scale  w3 -> num_classes
+
+    Why these pieces:
+
+    - the **whitening** stem (:class:`Whitening`) decorrelates neighbouring pixels before
+      any learning (call :meth:`fit_whitening` on training images first; without it the stem
+      is a random frozen convolution). ``whiten=False`` uses a learned 3x3 conv instead;
+    - **BatchNorm** after every convolution keeps the activations in range, which allows the
+      large learning rates that make training short;
+    - **max-pooling** after the first convolution of each block: 8 layers, yet most of the
+      computation happens on small maps;
+    - **global max-pool** plus **one linear layer**: no big fully connected layers (the
+      baseline's 1024 -> 512 -> 256 head holds 0.66 M of its 2.9 M parameters);
+    - the logits are multiplied by ``logit_scale`` (1/9 in airbench): small logits at the
+      start keep the first steps of a high learning rate stable.
+
+    Parameters
+    ----------
+    widths : tuple of int, default (32, 64, 128)
+        Channels of the three blocks. (64, 256, 256) is airbench94's net (~2 M parameters).
+    num_classes : int, default 10
+    whiten : bool, default True
+    activation : {"gelu", "relu"}
+    logit_scale : float, default 1/9
+    bn_momentum : float, default 0.2
+        Momentum of BatchNorm's running statistics (PyTorch's default is 0.1); a short run
+        needs them to follow the last epochs.
+
+    Examples
+    --------
+    >>> model = FastNet()
+    >>> model(torch.zeros(4, 3, 32, 32)).shape
+    torch.Size([4, 10])
+    >>> count_parameters(model), count_parameters(model, trainable=True)
+    (295096, 294808)
+    >>> count_parameters(FastNet(widths=(64, 256, 256)))
+    1972792
+    """
+
+    def __init__(
+        self,
+        widths=(32, 64, 128),
+        num_classes=10,
+        whiten=True,
+        activation="gelu",
+        logit_scale=1 / 9,
+        bn_momentum=0.2,
+    ):
+        widths = tuple(int(w) for w in widths)
+        if len(widths) < 1 or min(widths) < 1:
+            raise ValueError(f"widths must be positive channel counts, got {widths}")
+        if whiten:
+            stem = nn.Sequential(Whitening(3, 2), _activation(activation))
+            channels = stem[0].out_channels
+        else:
+            stem = nn.Sequential(
+                nn.Conv2d(3, widths[0], 3, padding=1, bias=False),
+                nn.BatchNorm2d(widths[0], momentum=bn_momentum),
+                _activation(activation),
+            )
+            channels = widths[0]
+        blocks = []
+        for width in widths:
+            blocks.append(ConvBlock(channels, width, activation, bn_momentum))
+            channels = width
+        head = nn.Sequential(
+            nn.AdaptiveMaxPool2d(1),
+            nn.Flatten(),
+            nn.Linear(channels, num_classes, bias=False),
+            Mul(logit_scale),
+        )
+        super().__init__()
+        self.add_module("stem", stem)
+        for i, block in enumerate(blocks, start=1):
+            self.add_module(f"block{i}", block)
+        self.add_module("head", head)
+        self.widths = widths
+
+    @torch.no_grad()
+    def fit_whitening(self, images, max_images=5000):
+        """Fit the whitening stem on (at most ``max_images``) normalized training images.
+
+        Returns self; does nothing when the net was built with ``whiten=False``.
+        """
+        if isinstance(self.stem[0], Whitening):
+            self.stem[0].fit(images[:max_images])
+        return self
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def _shape(output):
+    if isinstance(output, torch.Tensor):
+        return tuple(output.shape)
+    if isinstance(output, (tuple, list)) and output:
+        return _shape(output[0])
+    return ()
+
+
+def summary(model, input_size=(1, 3, 32, 32)):
+    """A text table of the layers of ``model``: name, type, output shape, parameters.
+
+    Runs one forward pass on zeros of ``input_size`` (in eval mode, without gradients, on
+    the model's device) and records every leaf module's output.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    input_size : tuple of int, default (1, 3, 32, 32)
+
+    Returns
+    -------
+    str
+        One line per leaf module, then the totals (frozen parameters counted apart).
+
+    Examples
+    --------
+    >>> print(summary(nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Flatten()), (1, 3, 5, 5)))
+    layer  type     output shape  params
+    -----  -------  ------------  ------
+    0      Conv2d   (1, 8, 3, 3)     224
+    1      ReLU     (1, 8, 3, 3)       0
+    2      Flatten  (1, 72)            0
+    total parameters: 224 (trainable 224)
+    """
+    rows, hooks = [], []
+    leaves = [(name or "(model)", m) for name, m in model.named_modules() if not list(m.children())]
+
+    def hook(name, module):
+        def record(_module, _inputs, output):
+            params = sum(p.numel() for p in module.parameters(recurse=False))
+            rows.append((name, type(module).__name__, str(_shape(output)), f"{params:,}"))
+
+        return record
+
+    for name, module in leaves:
+        hooks.append(module.register_forward_hook(hook(name, module)))
+    was_training = model.training
+    parameter = next(model.parameters(), None)
+    device = parameter.device if parameter is not None else "cpu"
+    try:
+        model.eval()
+        with torch.no_grad():
+            model(torch.zeros(input_size, device=device))
+    finally:
+        model.train(was_training)
+        for h in hooks:
+            h.remove()
+    header = ("layer", "type", "output shape", "params")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    lines = []
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        cells = [c.ljust(w) for c, w in zip(row[:3], widths, strict=False)]
+        lines.append("  ".join([*cells, row[3].rjust(widths[3])]).rstrip())
+    total, trainable = count_parameters(model), count_parameters(model, trainable=True)
+    lines.append(f"total parameters: {total:,} (trainable {trainable:,})")
+    return "\n".join(lines)

@@ -1,0 +1,211 @@
+"""Tests of cnnviz.models: shapes for 32 x 32 inputs, parameter counts, whitening, summary."""
+
+import pytest
+import torch
+from torch import nn
+
+from cnnviz.models import (
+    ConvBlock,
+    ConvNeuralNet,
+    FastNet,
+    Mul,
+    Whitening,
+    count_parameters,
+    summary,
+)
+from cnnviz.ops import conv_output_size
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """One torch thread per test (two xdist workers share two cores; see test_train.py)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def fastnet_parameters(widths, num_classes=10, whiten=True):
+    """Parameter count of FastNet written out by hand: convolutions, BatchNorms, the head."""
+    if whiten:
+        total, channels = 24 * 3 * 2 * 2 + 24, 24  # whitening weights + bias
+    else:
+        total, channels = 9 * 3 * widths[0] + 2 * widths[0], widths[0]
+    for w in widths:
+        total += 9 * channels * w + 9 * w * w + 2 * (2 * w)  # two convs, two BatchNorms
+        channels = w
+    return total + channels * num_classes
+
+
+# --------------------------------------------------------------------------- FastNet
+
+
+@pytest.mark.parametrize("widths", [(8, 16, 32), (32, 64, 128), (64, 256, 256), (16, 24)])
+@pytest.mark.parametrize("whiten", [True, False])
+def test_fastnet_shapes_and_parameter_counts(widths, whiten):
+    model = FastNet(widths, whiten=whiten)
+    assert model(torch.zeros(3, 3, 32, 32)).shape == (3, 10)
+    assert count_parameters(model) == fastnet_parameters(widths, whiten=whiten)
+    frozen = 24 * 3 * 2 * 2 if whiten else 0
+    assert count_parameters(model) - count_parameters(model, trainable=True) == frozen
+
+
+def test_fastnet_sizes_of_the_published_and_the_cpu_nets():
+    assert 0.25e6 < count_parameters(FastNet((32, 64, 128))) < 0.35e6
+    assert 1.9e6 < count_parameters(FastNet((64, 256, 256))) < 2.0e6  # airbench94's widths
+
+
+def test_fastnet_block_output_sizes():
+    model = FastNet((8, 16, 32))
+    x = torch.zeros(1, 3, 32, 32)
+    sizes = []
+    for module in model:
+        x = module(x)
+        sizes.append(tuple(x.shape[1:]))
+    assert sizes == [(24, 31, 31), (8, 15, 15), (16, 7, 7), (32, 3, 3), (10,)]
+
+
+def test_fastnet_options_and_errors():
+    model = FastNet((8, 8, 8), activation="relu", num_classes=3, logit_scale=0.5)
+    assert isinstance(model.block1[3], nn.ReLU)
+    assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 3)
+    assert model.head[-1].scale == 0.5
+    with pytest.raises(ValueError, match="activation"):
+        FastNet(activation="tanh")
+    with pytest.raises(ValueError, match="widths"):
+        FastNet(widths=(8, 0, 8))
+
+
+def test_logit_scale_multiplies_the_logits():
+    torch.manual_seed(0)
+    a = FastNet((8, 8, 8), logit_scale=1.0).eval()
+    b = FastNet((8, 8, 8), logit_scale=0.25).eval()
+    b.load_state_dict(a.state_dict())
+    x = torch.randn(2, 3, 32, 32)
+    torch.testing.assert_close(b(x), 0.25 * a(x))
+    assert "scale=0.25" in repr(Mul(0.25))
+
+
+def test_conv_block_pools_after_the_first_convolution():
+    block = ConvBlock(3, 5)
+    assert [type(m).__name__ for m in block] == [
+        "Conv2d", "MaxPool2d", "BatchNorm2d", "GELU", "Conv2d", "BatchNorm2d", "GELU"
+    ]  # fmt: skip
+    assert block(torch.zeros(2, 3, 8, 8)).shape == (2, 5, 4, 4)
+    assert block[0].bias is None and block[4].bias is None
+
+
+# --------------------------------------------------------------------------- whitening
+
+
+def correlated_images(n=64, size=12, seed=0):
+    """Smooth random images: neighbouring pixels and the channels strongly correlated."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 1, size + 3, size + 3, generator=g)
+    x = nn.functional.avg_pool2d(x, 4, stride=1)  # (n, 1, size, size), smooth
+    mix = torch.tensor([1.0, 0.8, 0.6])[None, :, None, None]
+    return x * mix + 0.05 * torch.randn(n, 3, size, size, generator=g)
+
+
+def test_whitening_decorrelates_patches():
+    x = correlated_images()
+    layer = Whitening(eps=1e-9).fit(x)
+    with torch.no_grad():
+        y = layer(x) - layer.conv.bias[None, :, None, None]
+    z = y[:, :12].permute(0, 2, 3, 1).reshape(-1, 12).double()  # the "+v" half
+    covariance = z.T @ z / len(z)
+    torch.testing.assert_close(covariance, torch.eye(12, dtype=torch.float64), atol=1e-3, rtol=0)
+    torch.testing.assert_close(y[:, 12:], -y[:, :12])  # the "-v" half mirrors it
+
+
+def test_whitening_orders_filters_by_variance_and_stays_frozen():
+    x = correlated_images()
+    model = FastNet((8, 8, 8)).fit_whitening(x)
+    weight = model.stem[0].conv.weight
+    assert not weight.requires_grad
+    with torch.no_grad():
+        y = model.stem[0](x)
+    # Whitened outputs have (nearly) unit variance: eps shrinks only the weakest directions
+    # (here pixel noise, variance 0.0025: 0.0025 / (0.0025 + eps) = 0.83). The first filter is
+    # the largest eigenvector, close to the mean brightness: all its weights have one sign.
+    variances = y[:, :12].var(dim=(0, 2, 3))
+    assert (variances > 0.8).all() and (variances < 1.01).all()
+    assert variances[0] > 0.99
+    assert (weight[0] > 0).all() or (weight[0] < 0).all()
+    with pytest.raises(ValueError, match=r"\(N, 3, H, W\)"):
+        Whitening().fit(torch.zeros(4, 1, 8, 8))
+    assert FastNet((8, 8, 8), whiten=False).fit_whitening(x) is not None  # no-op
+
+
+# --------------------------------------------------------------------------- the baseline
+
+
+def test_conv_neural_net_has_1024_features_for_32x32_inputs():
+    model = ConvNeuralNet()
+    features = model.features(torch.zeros(2, 3, 32, 32))
+    assert features.shape == (2, 256, 2, 2)
+    assert features.flatten(1).shape[1] == 1024 == model.classifier[2].in_features
+    assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+
+
+def test_conv_neural_net_sizes_follow_the_output_size_formula():
+    size = conv_output_size(32, 4)  # conv1 4x4, no padding
+    size = conv_output_size(size, 3, s=2)  # pool 3x3 / 2
+    size = conv_output_size(size, 3, p=1)  # conv2
+    size = conv_output_size(size, 3, s=2)
+    for _ in range(3):  # conv3-5
+        size = conv_output_size(size, 3, p=1)
+    size = conv_output_size(size, 3, s=2)
+    assert size == 2 and 256 * size * size == 1024
+
+
+def test_conv_neural_net_layers_and_parameters():
+    model = ConvNeuralNet(num_classes=10)
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    assert [c.out_channels for c in convs] == [64, 192, 384, 256, 256]
+    assert [c.kernel_size for c in convs] == [(4, 4)] + [(3, 3)] * 4
+    assert [(f.in_features, f.out_features) for f in linears] == [
+        (1024, 512), (512, 256), (256, 10)
+    ]  # fmt: skip
+    pools = [m for m in model.modules() if isinstance(m, nn.MaxPool2d)]
+    assert [(p.kernel_size, p.stride) for p in pools] == [(3, 2)] * 3
+    assert [m.p for m in model.modules() if isinstance(m, nn.Dropout)] == [0.5, 0.5]
+    expected = sum(c.weight.numel() + c.out_channels for c in convs) + sum(
+        f.weight.numel() + f.out_features for f in linears
+    )
+    assert count_parameters(model) == expected == 2_911_626
+
+
+def test_conv_neural_net_dropout_only_in_training():
+    torch.manual_seed(0)
+    model = ConvNeuralNet().eval()
+    x = torch.randn(2, 3, 32, 32)
+    torch.testing.assert_close(model(x), model(x))
+    model.train()
+    assert not torch.equal(model(x), model(x))
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def test_summary_lists_every_layer_with_shapes_and_parameters():
+    model = FastNet((8, 16, 32))
+    text = summary(model)
+    lines = text.splitlines()
+    assert lines[0].split() == ["layer", "type", "output", "shape", "params"]
+    leaves = [name for name, m in model.named_modules() if not list(m.children())]
+    assert [line.split()[0] for line in lines[2:-1]] == leaves
+    assert "block1.0     Conv2d" in text.replace("  ", "  ")  # name and type columns
+    assert "(1, 8, 15, 15)" in text and "(1, 10)" in text
+    total = count_parameters(model)
+    trainable = count_parameters(model, trainable=True)
+    assert lines[-1] == f"total parameters: {total:,} (trainable {trainable:,})"
+
+
+def test_summary_of_the_baseline_and_training_mode_kept():
+    model = ConvNeuralNet().train()
+    text = summary(model, (4, 3, 32, 32))
+    assert "(4, 1024)" in text and "524,800" in text  # flatten, fc1 = 1024 x 512 + 512
+    assert model.training
+    assert summary(nn.ReLU(), (1, 2)).splitlines()[2].startswith("(model)")
