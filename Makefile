@@ -44,6 +44,7 @@ lab: setup
 
 bench: setup
 	$(PY) bench/bench_ops.py
+	$(PY) bench/bench_widgets.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis
