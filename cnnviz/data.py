@@ -237,6 +237,25 @@ _FASHION_LAYOUT = (
 )
 
 
+_DOWNLOAD_NAMES = {"Fashion-MNIST": "fashion_mnist", "CIFAR-10": "cifar10"}
+
+
+def _locate(name, split, root, download, find, layout):
+    """Find a dataset's files locally, else download them (unless ``download`` is False)."""
+    _check_split(split)
+    roots = _search_roots(root)
+    found = find(roots, split)
+    if found is None and download is not False:
+        target = _download_root(root)
+        error = _download(_DOWNLOAD_NAMES[name], target, split)
+        found = find([target], split)
+        if found is None:
+            raise _not_found(name, split, roots, layout, error or "no files")
+    if found is None:
+        raise _not_found(name, split, roots, layout)
+    return found
+
+
 def _open_maybe_gz(path):
     path = Path(path)
     if path.exists():
@@ -303,17 +322,7 @@ def load_fashion_mnist(split="train", root=None, download=None):
     >>> images.shape, images.dtype, classes[labels[0]]         # doctest: +SKIP
     ((10000, 28, 28), dtype('uint8'), 'Ankle boot')
     """
-    _check_split(split)
-    roots = _search_roots(root)
-    paths = _find_fashion(roots, split)
-    if paths is None and download is not False:
-        target = _download_root(root)
-        error = _download("fashion_mnist", target, split)
-        paths = _find_fashion([target], split)
-        if paths is None:
-            raise _not_found("Fashion-MNIST", split, roots, _FASHION_LAYOUT, error or "no files")
-    if paths is None:
-        raise _not_found("Fashion-MNIST", split, roots, _FASHION_LAYOUT)
+    paths = _locate("Fashion-MNIST", split, root, download, _find_fashion, _FASHION_LAYOUT)
     existing = [p if p.exists() else p.with_name(p.name + ".gz") for p in paths]
     key = ("fashion_mnist", split, *(_fingerprint(p) for p in existing))
     if key not in _memory_cache:
@@ -478,17 +487,7 @@ def load_cifar10(split="train", root=None, download=None):
     >>> images.shape, images.dtype, np.bincount(labels)  # doctest: +SKIP
     ((10000, 32, 32, 3), dtype('uint8'), array([1000, 1000, ..., 1000]))
     """
-    _check_split(split)
-    roots = _search_roots(root)
-    found = _find_cifar(roots, split)
-    if found is None and download is not False:
-        target = _download_root(root)
-        error = _download("cifar10", target, split)
-        found = _find_cifar([target], split)
-        if found is None:
-            raise _not_found("CIFAR-10", split, roots, _CIFAR_LAYOUT, error or "no files")
-    if found is None:
-        raise _not_found("CIFAR-10", split, roots, _CIFAR_LAYOUT)
+    found = _locate("CIFAR-10", split, root, download, _find_cifar, _CIFAR_LAYOUT)
     kind, path = found
     fingerprint = _fingerprint(path)
     key = f"cnnviz-cifar10-v{_CACHE_VERSION}|{kind}|{split}|{fingerprint}"
