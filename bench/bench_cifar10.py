@@ -230,7 +230,8 @@ def tables(load_rows, seed, fast, config, whole_run, n_train, threads):
     out.append(
         f"CPU: {cpu_name()}, {os.cpu_count()} cores, torch {torch.__version__}, {threads} "
         f"threads. An epoch is {n_train:,} training images (5,000 are held out for validation, "
-        f"as in the chapter); accuracy is on the 10,000 test images."
+        f"as in the chapter); accuracy is on the 10,000 test images. Load average at the end: "
+        f"{', '.join(f'{v:.1f}' for v in os.getloadavg())}."
     )
     out.append("")
     out.append("| data loading (CIFAR-10 train + test) | seconds |")

@@ -377,6 +377,11 @@ def fit(
         or None}``; ``device``; ``amp`` (the dtype name or "off"); ``channels_last``.
     """
     config = Config() if config is None else config
+    if len(train_loader) == 0:
+        raise ValueError(
+            f"train_loader gives no batches: {len(train_loader.labels)} samples, batch_size "
+            f"{train_loader.batch_size}, drop_last={train_loader.drop_last}"
+        )
     device = train_loader.device
     dtype = amp_dtype(device, config.amp)
     channels_last = _channels_last(device, config.channels_last)
@@ -424,7 +429,7 @@ def fit(
         history["epoch"].append(epoch)
         history["train_loss"].append(loss_sum.item() / max(seen, 1))
         history["train_acc"].append(correct.item() / max(seen, 1))
-        history["lr"].append(lr if total_steps else 0.0)
+        history["lr"].append(lr)
         history["epoch_time"].append(epoch_time)
         history["time"].append(trained)
         if val_loader is not None:

@@ -372,6 +372,13 @@ def test_fit_runs_mixed_precision_channels_last_and_compile_branches_on_cpu():
     assert np.isfinite(history["train_loss"][0]) and 0 <= history["val_acc"][0] <= 1
 
 
+def test_fit_refuses_a_loader_without_batches():
+    x, y = uint8_data(8)
+    loader = data.Loader(x, y, 16, drop_last=True)
+    with pytest.raises(ValueError, match="no batches: 8 samples, batch_size 16"):
+        train.fit(tiny_model(), loader, None, train.Config(epochs=1), progress=False, log=None)
+
+
 def test_fit_is_deterministic_on_cpu():
     x, y = uint8_data(64)
     results = []
