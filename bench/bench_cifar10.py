@@ -23,7 +23,6 @@ includes everything.
 
 import argparse
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -33,6 +32,8 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench_ops import cpu_name  # noqa: E402  (same folder: the script directory is on sys.path)
 
 from cnnviz import data, train  # noqa: E402
 from cnnviz.models import ConvNeuralNet, FastNet, count_parameters  # noqa: E402
@@ -57,17 +58,6 @@ def parse_args(argv=None):
         help="only measure training throughput (images/s) of candidate nets on random data",
     )
     return p.parse_args(argv)
-
-
-def cpu_name():
-    """The CPU's model name (from /proc/cpuinfo on Linux), else what platform knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def minutes(seconds):

@@ -114,6 +114,7 @@ def openblas():
 
 
 def cpu_name():
+    """The CPU's model name (from /proc/cpuinfo on Linux), else what platform knows."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):

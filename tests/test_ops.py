@@ -7,6 +7,7 @@ import pytest
 import scipy.signal
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import conv_cases
 
 from cnnviz import ops
 
@@ -189,38 +190,6 @@ def test_sliding_windows_is_a_view_of_every_window():
 # ---------------------------------------------------------------------------------------------
 # conv2d against torch
 # ---------------------------------------------------------------------------------------------
-
-
-@st.composite
-def conv_cases(draw):
-    groups = draw(st.integers(1, 3))
-    in_per_group, out_per_group = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
-    stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
-    padding = draw(
-        st.one_of(
-            st.integers(0, 2),
-            st.tuples(st.integers(0, 2), st.integers(0, 2)),
-            st.just("valid"),
-            st.just("same"),
-        )
-    )
-    if padding == "same":
-        stride = (1, 1)
-    if isinstance(padding, int):
-        pads = (padding, padding)
-    else:
-        pads = (0, 0) if isinstance(padding, str) else padding
-    extent = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
-    h = draw(st.integers(max(1, extent[0] - 2 * pads[0]), 11))
-    w = draw(st.integers(max(1, extent[1] - 2 * pads[1]), 11))
-    return {
-        "x_shape": (draw(st.integers(1, 3)), groups * in_per_group, h, w),
-        "w_shape": (groups * out_per_group, in_per_group, kh, kw),
-        "bias": draw(st.booleans()),
-        "kwargs": {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups},
-    }
 
 
 @given(case=conv_cases(), seed=seeds, dtype=dtypes)
