@@ -9,7 +9,7 @@ ifneq ($(wildcard ../shared/data),)
 export CNNVIZ_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: setup book test lint unit lab bench clean
+.PHONY: setup book test lint unit lab bench bench-cifar10 clean
 
 setup: $(STAMP)
 
@@ -45,6 +45,11 @@ lab: setup
 bench: setup
 	$(PY) bench/bench_ops.py
 	$(PY) bench/bench_widgets.py
+
+bench-cifar10: setup  # about 30 minutes on 2 cores; needs the data (CNNVIZ_DATA_DIR or a download)
+	$(PY) bench/bench_cifar10.py --throughput
+	$(PY) bench/bench_cifar10.py --sweep
+	$(PY) bench/bench_cifar10.py
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 
-DATA_CALLS = ("load_fashion_mnist", "load_cifar10")
+DATA_CALLS = ("load_fashion_mnist", "load_cifar10", "cifar10_tensors", "prepare_cifar10")
 NO_DATA = "real data absent: set CNNVIZ_DATA_DIR (CI sets it from ../shared/data)"
 
 

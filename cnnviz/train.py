@@ -100,7 +100,7 @@ class Config:
     :func:`seed_everything`), the split, the order and the augmentation.
     """
 
-    epochs: int = 10
+    epochs: int = 12
     batch_size: int = 512
     lr: float = 0.4
     momentum: float = 0.9

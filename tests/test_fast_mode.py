@@ -56,3 +56,18 @@ def test_chapter_10_shows_a_full_run_that_reaches_its_target():
     found = re.search(r"^full run: small CNN ([\d.]+)% >= target 91%", text, flags=re.MULTILINE)
     assert found, f"{path.name}: no 'full run: small CNN ...% >= target 91%' line in the outputs"
     assert float(found.group(1)) >= 91.0
+
+
+def test_chapter_11_shows_a_full_cpu_run_that_meets_its_targets():
+    """The issue's CPU target: at least 85 % test accuracy within 15 minutes of training."""
+    path = NOTEBOOKS / "11_cifar10_gpu.ipynb"
+    text = _stream_text(path)
+    modes = re.findall(r"^mode: (\w+)", text, flags=re.MULTILINE)
+    assert modes == ["full"], f"{path.name}: committed outputs say mode {modes}, expected ['full']"
+    accuracy = re.search(r"^test accuracy: ([\d.]+)% with flip TTA", text, flags=re.MULTILINE)
+    assert accuracy, f"{path.name}: no 'test accuracy: ...% with flip TTA' line in the outputs"
+    assert float(accuracy.group(1)) >= 85.0
+    seconds = re.search(r"^training: (\d+) s", text, flags=re.MULTILINE)
+    assert seconds, f"{path.name}: no 'training: ... s' line in the outputs"
+    assert int(seconds.group(1)) <= 15 * 60
+    assert re.search(r"^whole run so far .*: \d+ s$", text, flags=re.MULTILINE)
