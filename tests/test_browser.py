@@ -51,8 +51,6 @@ CHROMIUM_FLAGS = [
 KNOWN_ERRORS = ("Identifier 'THEBE_JS_URL' has already been declared",)
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 # Built files that are not book pages.
-NOT_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
-NOT_PAGE_DIRS = {"_static", "_sources", "_images", "_downloads", "_panels_static"}
 
 EXPLORER_MARKER = "cnnviz-explorer"
 WIDGET_STATE_MARKER = "application/vnd.jupyter.widget-state+json"
@@ -68,17 +66,26 @@ def _missing_book_message():
     )
 
 
+def _toc_files(node):
+    """Every ``root`` and ``file`` entry of ``_toc.yml``, in order."""
+    if isinstance(node, dict):
+        found = [node[key] for key in ("root", "file") if key in node]
+        return found + [f for value in node.values() for f in _toc_files(value)]
+    if isinstance(node, list):
+        return [f for item in node for f in _toc_files(item)]
+    return []
+
+
 def _pages():
-    """Relative paths of every page of the built book (no search, index or static files)."""
+    """Relative paths of the book's pages: ``index.html`` and one per ``_toc.yml`` entry.
+
+    Taken from the table of contents, not from the build folder, so that a stale page left by
+    an earlier incremental build (of a file no longer in the book) is not tested.
+    """
     if not (BOOK / "index.html").is_file():
         return []
-    pages = []
-    for path in sorted(BOOK.rglob("*.html")):
-        rel = path.relative_to(BOOK)
-        if rel.name in NOT_PAGES or NOT_PAGE_DIRS.intersection(rel.parts[:-1]):
-            continue
-        pages.append(rel.as_posix())
-    return pages
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+    return ["index.html"] + [f"{name}.html" for name in _toc_files(toc)]
 
 
 def _pages_containing(marker):
