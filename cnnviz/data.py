@@ -616,6 +616,17 @@ def split_train_val(images, labels, n_val=5000, seed=0):
     )
 
 
+def _check_nchw(shape):
+    shape = tuple(shape)
+    if len(shape) != 4:
+        raise ValueError(f"images must be (N, C, H, W), got shape {shape}")
+    if shape[1] not in (1, 3) and shape[-1] in (1, 3):
+        raise ValueError(
+            f"images {shape} look channels-last; pass (N, C, H, W), "
+            f"e.g. images.transpose(0, 3, 1, 2) (numpy) or images.permute(0, 3, 1, 2) (torch)"
+        )
+
+
 def channel_stats(images):
     """Mean and standard deviation of every channel, in units of the full intensity range.
 
@@ -641,13 +652,7 @@ def channel_stats(images):
     ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
     """
     x = _to_numpy(images)
-    if x.ndim != 4:
-        raise ValueError(f"images must be (N, C, H, W), got shape {x.shape}")
-    if x.shape[1] not in (1, 3) and x.shape[-1] in (1, 3):
-        raise ValueError(
-            f"images {x.shape} look channels-last; pass (N, C, H, W), "
-            f"e.g. images.transpose(0, 3, 1, 2)"
-        )
+    _check_nchw(x.shape)
     means, stds = [], []
     for c in range(x.shape[1]):
         channel = x[:, c]
@@ -699,12 +704,16 @@ def random_flip(images, generator=None, p=0.5):
     >>> random_flip(x, p=1.0).tolist()
     [[[[2, 1, 0]]]]
     """
-    import torch
-
     if images.ndim != 4:
         raise ValueError(f"images must be (N, C, H, W), got shape {tuple(images.shape)}")
-    flip = (_random(generator, len(images)) < p).to(images.device)
-    return torch.where(flip[:, None, None, None], images.flip(-1), images)
+    return _flip(images, (_random(generator, len(images)) < p).to(images.device))
+
+
+def _flip(images, mask):
+    """Mirror the images where the boolean ``mask`` (one value per image) is True."""
+    import torch
+
+    return torch.where(mask[:, None, None, None], images.flip(-1), images)
 
 
 def _source_index(size, shift, padding_mode):
@@ -758,18 +767,33 @@ def random_translate(images, max_shift, generator=None, padding_mode="reflect"):
     """
     if images.ndim != 4:
         raise ValueError(f"images must be (N, C, H, W), got shape {tuple(images.shape)}")
-    if padding_mode not in ("reflect", "zeros"):
-        raise ValueError(f'padding_mode must be "reflect" or "zeros", got {padding_mode!r}')
-    n, c, h, w = images.shape
+    _check_translate(max_shift, images.shape[-2:], padding_mode)
+    n = len(images)
     if max_shift == 0 or n == 0:
         return images
+    return _translate(images, _shifts(generator, n, max_shift).to(images.device), padding_mode)
+
+
+def _check_translate(max_shift, size, padding_mode):
+    if padding_mode not in ("reflect", "zeros"):
+        raise ValueError(f'padding_mode must be "reflect" or "zeros", got {padding_mode!r}')
     if int(max_shift) != max_shift or max_shift < 0:
         raise ValueError(f"max_shift must be a whole number >= 0, got {max_shift}")
+    h, w = size
     if padding_mode == "reflect" and max_shift >= min(h, w):
         raise ValueError(
             f"max_shift {max_shift} must be smaller than the image {h}x{w} to reflect at the border"
         )
-    shifts = (_random(generator, 2, n, high=2 * max_shift + 1) - max_shift).to(images.device)
+
+
+def _shifts(generator, n, max_shift):
+    """Random ``(2, n)`` integer shifts in ``[-max_shift, max_shift]``: rows, then columns."""
+    return _random(generator, 2, n, high=2 * max_shift + 1) - max_shift
+
+
+def _translate(images, shifts, padding_mode):
+    """Move image ``i`` by ``shifts[:, i]`` pixels (rows, columns), keeping its size."""
+    n, c, h, w = images.shape
     rows, row_ok = _source_index(h, shifts[0], padding_mode)
     cols, col_ok = _source_index(w, shifts[1], padding_mode)
     out = images.gather(2, rows[:, None, :, None].expand(n, c, h, w))
@@ -783,12 +807,22 @@ def random_translate(images, max_shift, generator=None, padding_mode="reflect"):
 # --------------------------------------------------------------------------- batches
 
 
+def _check_uint8_nchw(images):
+    import torch
+
+    _check_nchw(images.shape)
+    if images.dtype != torch.uint8:
+        raise TypeError(f"images must be uint8, got {images.dtype}")
+
+
 class Loader:
     """Batches of a dataset held as one uint8 tensor on the device: shuffled, augmented and
     normalized there, in whole batches.
 
     This replaces a ``torch.utils.data.DataLoader`` over a list of per-image tensors, which
-    spends most of its time in Python: here an epoch is a few dozen tensor operations.
+    spends most of its time in Python: here an epoch is a few dozen tensor operations. The
+    epoch's random numbers (order, shifts, flips) come from a seeded CPU generator, all at
+    once when iteration starts, and reach the device in one copy.
 
     Parameters
     ----------
@@ -849,14 +883,14 @@ class Loader:
         import torch
 
         images, labels = torch.as_tensor(images), torch.as_tensor(labels)
-        if images.ndim != 4 or images.dtype != torch.uint8:
-            raise ValueError(
-                f"images must be uint8 (N, C, H, W), got {images.dtype} {tuple(images.shape)}"
-            )
+        _check_uint8_nchw(images)
         if labels.shape != images.shape[:1]:
             raise ValueError(f"labels {tuple(labels.shape)} must be ({len(images)},)")
+        if labels.dtype.is_floating_point and not torch.equal(labels, labels.round()):
+            raise ValueError(f"labels must be whole numbers, got {labels.dtype} with fractions")
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        _check_translate(translate, images.shape[-2:], padding_mode)
         if device is not None:
             images, labels = images.to(device), labels.to(device)
         channels = images.shape[1]
@@ -896,24 +930,46 @@ class Loader:
         """uint8 ``(N, C, H, W)`` on the device -> normalized floats (no augmentation)."""
         import torch
 
-        x = images.to(self.dtype).mul_(self._scale).sub_(self._shift)
+        _check_uint8_nchw(images)
+        x = images.to(self.dtype)  # a new tensor (images are uint8), so in place is safe
+        x = x.mul_(self._scale).sub_(self._shift)
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         return x
 
-    def __iter__(self):
+    def _epoch_draws(self):
+        """The epoch's random numbers, drawn on the CPU and copied to the device at once.
+
+        A blocking copy per batch would make the CPU wait for the GPU at every step. The
+        draws come in the order a batch-by-batch loop would make them (shuffle; then, per
+        batch, shifts and flips), so a seed gives the same epoch either way.
+        """
         import torch
 
         n = len(self.labels)
         if self.shuffle:
-            order = torch.randperm(n, generator=self.generator).to(self.device)
+            order = torch.randperm(n, generator=self.generator)
         else:
-            order = torch.arange(n, device=self.device)
+            order = torch.arange(n)
+        shifts, flips = [], []
         for i in range(len(self)):
-            index = order[i * self.batch_size : (i + 1) * self.batch_size]
-            x = self.images[index]
-            if self.translate:
-                x = random_translate(x, self.translate, self.generator, self.padding_mode)
+            size = len(order[i * self.batch_size : (i + 1) * self.batch_size])
+            if self.translate and size:
+                shifts.append(_shifts(self.generator, size, self.translate))
             if self.flip:
-                x = random_flip(x, self.generator)
+                flips.append(_random(self.generator, size) < 0.5)
+        shifts = torch.cat(shifts, 1) if shifts else None
+        flips = torch.cat(flips) if flips else None
+        return [None if t is None else t.to(self.device) for t in (order, shifts, flips)]
+
+    def __iter__(self):
+        order, shifts, flips = self._epoch_draws()
+        for i in range(len(self)):
+            batch = slice(i * self.batch_size, (i + 1) * self.batch_size)
+            index = order[batch]
+            x = self.images[index]
+            if shifts is not None:
+                x = _translate(x, shifts[:, batch], self.padding_mode)
+            if flips is not None:
+                x = _flip(x, flips[batch])
             yield self.normalize(x), self.labels[index]

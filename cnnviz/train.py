@@ -6,7 +6,8 @@ The recipe of the CIFAR-10 speedruns (airbench), in readable pieces:
   normalized there in whole batches (:class:`cnnviz.data.Loader`);
 - Nesterov SGD with weight decay and a one-cycle schedule: the learning rate rises linearly
   for the first ``warmup`` fraction of the steps, then falls to zero (:func:`lr_factor`);
-- label smoothing (the target is 0.8 on the right class, the rest spread on the others);
+- label smoothing 0.2 (the target is 0.82 on the right class and 0.02 on each of the
+  nine others);
 - on CUDA, mixed precision (:func:`torch.autocast` in bfloat16, or float16 with a
   :class:`torch.amp.GradScaler`) and the ``channels_last`` memory format;
 - optionally :func:`torch.compile`;
@@ -48,6 +49,7 @@ __all__ = [
     "recipe",
     "save_checkpoint",
     "seed_everything",
+    "synchronize",
     "train_step",
 ]
 
@@ -169,9 +171,11 @@ def pick_device(name=None):
 def amp_dtype(device, amp="auto"):
     """The dtype that :func:`torch.autocast` should use, or None for full precision.
 
-    ``"auto"`` turns mixed precision on only on CUDA (bfloat16 where the GPU supports it,
-    else float16). On most CPUs bfloat16 is *slower* (it pays off only with AMX/AVX-512
-    BF16), but ``amp="bf16"`` forces it, which is how the tests exercise this branch.
+    ``"auto"`` turns mixed precision on only on CUDA: bfloat16 on GPUs with bfloat16 units
+    (NVIDIA compute capability 8.0 and later: A100, H100, RTX 30xx and newer), float16 with
+    a gradient scaler on older ones (T4, V100), where bfloat16 would be emulated. On most
+    CPUs bfloat16 is *slower* (it pays off only with AMX/AVX-512 BF16), but ``amp="bf16"``
+    forces it, which is how the tests exercise this branch.
 
     Examples
     --------
@@ -183,16 +187,25 @@ def amp_dtype(device, amp="auto"):
     if amp == "auto":
         if device.type != "cuda":
             return None
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.bfloat16 if _native_bf16(device) else torch.float16
     if amp not in choices:
         raise ValueError(f'amp must be "auto", "bf16", "fp16" or "off", got {amp!r}')
     return choices[amp]
 
 
+def _native_bf16(device):
+    """True on GPUs that compute in bfloat16 natively (not emulated)."""
+    if torch.version.hip:
+        return True
+    return torch.cuda.get_device_capability(device)[0] >= 8
+
+
 def _channels_last(device, setting):
     if setting == "auto":
         return torch.device(device).type in ("cuda", "cpu")  # measured faster on both
-    return bool(setting)
+    if not isinstance(setting, bool):
+        raise ValueError(f'channels_last must be "auto", True or False, got {setting!r}')
+    return setting
 
 
 def _autocast(device, dtype):
@@ -202,15 +215,23 @@ def _autocast(device, dtype):
 
 
 def _compiled(model, setting):
-    """``model`` itself, or wrapped by :func:`torch.compile` (``setting`` True or a backend)."""
-    if not setting:
+    """``model`` itself, or wrapped by :func:`torch.compile` (``setting`` True, or a backend:
+    a name from :func:`torch.compiler.list_backends` or a callable)."""
+    if setting is False or setting is None:
         return model
-    if isinstance(setting, str):
+    if setting is True:
+        return torch.compile(model)
+    if callable(setting):  # a custom backend
         return torch.compile(model, backend=setting)
-    return torch.compile(model)
+    if not isinstance(setting, str) or setting not in torch.compiler.list_backends(None):
+        raise ValueError(
+            f"compile must be True, False or a backend of torch.compiler.list_backends(), "
+            f"got {setting!r}"
+        )
+    return torch.compile(model, backend=setting)
 
 
-def _sync(device):
+def synchronize(device):
     """Wait for the device to finish (timings of asynchronous CUDA/MPS work need it)."""
     device = torch.device(device)
     if device.type == "cuda":
@@ -305,10 +326,10 @@ def predict(model, loader, tta=True, amp="off", channels_last=False):
                 logits = model(x).float()
                 if tta:
                     logits = 0.5 * (logits + model(x.flip(-1)).float())
-            outputs.append(logits.cpu())
+            outputs.append(logits)  # kept on the device: a copy per batch would wait for it
     finally:
         model.train(was_training)
-    return torch.cat(outputs) if outputs else torch.empty(0)
+    return torch.cat(outputs).cpu() if outputs else torch.empty(0)
 
 
 def evaluate(model, loader, tta=True, amp="off", channels_last=False):
@@ -404,7 +425,7 @@ def fit(
     torch.manual_seed(config.seed)  # dropout and anything else random inside the model
     for epoch in range(1, config.epochs + 1):
         model.train()
-        _sync(device)
+        synchronize(device)
         t0 = time.perf_counter()
         loss_sum = torch.zeros((), device=device)
         correct = torch.zeros((), device=device, dtype=torch.long)
@@ -423,7 +444,7 @@ def fit(
             correct += (logits.argmax(1) == y).sum()
             seen += len(y)
             step += 1
-        _sync(device)
+        synchronize(device)
         epoch_time = time.perf_counter() - t0
         trained += epoch_time
         history["epoch"].append(epoch)
@@ -450,13 +471,14 @@ def fit(
 
 
 def _epoch_line(history, epochs):
+    """One short line per epoch (it must fit a book's column, about 76 characters)."""
     line = (
         f"epoch {history['epoch'][-1]:>2}/{epochs}  "
-        f"train loss {history['train_loss'][-1]:.3f} acc {100 * history['train_acc'][-1]:5.1f}%"
+        f"train loss {history['train_loss'][-1]:.3f} acc {history['train_acc'][-1]:5.1%}"
     )
     if history["val_acc"]:
-        line += f"  val loss {history['val_loss'][-1]:.3f} acc {100 * history['val_acc'][-1]:5.1f}%"
-    return line + f"  {history['epoch_time'][-1]:6.1f} s (total {history['time'][-1]:.0f} s)"
+        line += f"  val loss {history['val_loss'][-1]:.3f} acc {history['val_acc'][-1]:5.1%}"
+    return line + f"  total {history['time'][-1]:.0f} s"
 
 
 # --------------------------------------------------------------------------- data, checkpoints
@@ -505,7 +527,7 @@ def prepare_cifar10(config=None, device="cpu", root=None):
     eval_batch = max(config.batch_size, 1000)
     val = data.Loader(x_val, y_val, eval_batch, **common) if config.n_val else None
     test = data.Loader(x_test, y_test, eval_batch, **common)
-    _sync(device)
+    synchronize(device)
     return {
         "train": train,
         "val": val,
@@ -517,15 +539,20 @@ def prepare_cifar10(config=None, device="cpu", root=None):
     }
 
 
-def _plain(value):
+def _plain(value, name="value"):
     """Config values and history entries as plain Python types (for ``weights_only``)."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v, f"{name}[{k!r}]") for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (np.generic, torch.Tensor)):
-        return value.item()
-    return value
+        return [_plain(v, f"{name}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, (np.generic, np.ndarray, torch.Tensor)):
+        return value.tolist()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(
+        f"{name} is a {type(value).__name__}; a checkpoint keeps only numbers, strings, "
+        f"lists, dicts, arrays and tensors (convert it, e.g. str(path))"
+    )
 
 
 def save_checkpoint(path, model, config=None, history=None, **extra):
@@ -536,19 +563,22 @@ def save_checkpoint(path, model, config=None, history=None, **extra):
     """
     payload = {"model": model.state_dict()}
     if config is not None:
-        payload["config"] = _plain(dataclasses.asdict(config))
+        payload["config"] = _plain(dataclasses.asdict(config), "config")
     if history is not None:
-        payload["history"] = _plain(history)
-    payload.update(_plain(extra))
+        payload["history"] = _plain(history, "history")
+    payload.update(_plain(extra, "extra"))
     torch.save(payload, path)
 
 
 def load_checkpoint(path, model=None, map_location="cpu"):
     """Read a checkpoint written by :func:`save_checkpoint` (``weights_only=True``).
 
-    With ``model``, its weights are loaded into it. Returns the whole checkpoint dict.
+    With ``model``, its weights are loaded into it (also from a checkpoint of a model wrapped
+    by :func:`torch.compile`, whose keys start with ``_orig_mod.``). Returns the whole
+    checkpoint dict.
     """
     checkpoint = torch.load(path, map_location=map_location, weights_only=True)
     if model is not None:
-        model.load_state_dict(checkpoint["model"])
+        state = {k.removeprefix("_orig_mod."): v for k, v in checkpoint["model"].items()}
+        model.load_state_dict(state)
     return checkpoint

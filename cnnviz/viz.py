@@ -1622,7 +1622,7 @@ def plot_history(history, fig=None):
                 marker="o" if values.size <= 30 else None,
                 ms=3.5,
                 color="tab:blue" if split == "train" else "tab:orange",
-                label=f"{split} (last {values[-1]:.3g})",
+                label=f"{split} (last {values[-1]:{'.1%' if name == 'accuracy' else '.3f'}})",
             )
         ax.set_title(name, fontsize=10)
         ax.set_xlabel("epoch")
@@ -1688,12 +1688,12 @@ def plot_confusion_matrix(y_true, y_pred, classes, normalize=True, ax=None):
     accuracy = np.trace(counts) / max(counts.sum(), 1)
     what = "fraction of each true class" if normalize else "counts"
     ax.set_title(
-        f"confusion matrix ({what})\naccuracy {100 * accuracy:.1f}% of {counts.sum()}", fontsize=10
+        f"confusion matrix ({what})\naccuracy {accuracy:.1%} of {counts.sum():,}", fontsize=10
     )
     return fig
 
 
-def show_predictions(images, y_true, y_pred, classes, ncols=8):
+def show_predictions(images, y_true, y_pred, classes, ncols=8, title=None):
     """A grid of images titled with the predicted class; wrong ones in red with the true class.
 
     Parameters
@@ -1704,6 +1704,8 @@ def show_predictions(images, y_true, y_pred, classes, ncols=8):
         ``(N,)`` class indices.
     classes : sequence of str
     ncols : int, default 8
+    title : str, optional
+        The figure's title (default: how many are right).
 
     Returns
     -------
@@ -1729,9 +1731,11 @@ def show_predictions(images, y_true, y_pred, classes, ncols=8):
         cmap = None if image.ndim == 3 else "gray"
         ax.imshow(image, cmap=cmap, interpolation="nearest")
         right = t == p
-        title = classes[p] if right else f"{classes[p]}\n(true: {classes[t]})"
-        ax.set_title(title, fontsize=8, color="black" if right else CHOSEN)
+        caption = classes[p] if right else f"{classes[p]}\n(true: {classes[t]})"
+        ax.set_title(caption, fontsize=8, color="black" if right else CHOSEN)
         _frame(ax, *(("0.7", 0.8) if right else (CHOSEN, 2.5)))
-    wrong = int((y_true != y_pred).sum())
-    fig.suptitle(f"{len(images) - wrong} of {len(images)} right (wrong ones in red)", fontsize=10)
+    if title is None:
+        wrong = int((y_true != y_pred).sum())
+        title = f"{len(images) - wrong} of {len(images)} right (wrong ones in red)"
+    fig.suptitle(title, fontsize=10)
     return fig

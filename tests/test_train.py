@@ -135,12 +135,35 @@ def test_loader_channels_last_and_argument_checks():
     xb, _ = next(iter(loader))
     assert xb.is_contiguous(memory_format=torch.channels_last)
     assert not xb.is_contiguous()
-    with pytest.raises(ValueError, match="uint8"):
+    with pytest.raises(TypeError, match="uint8"):
         data.Loader(torch.zeros(4, 3, 2, 2), torch.zeros(4))
     with pytest.raises(ValueError, match=r"labels \(3,\)"):
         data.Loader(images(4), torch.zeros(3))
+    with pytest.raises(ValueError, match="whole numbers"):
+        data.Loader(images(2), torch.tensor([1.0, 2.5]))
     with pytest.raises(ValueError, match="mean"):
         data.Loader(images(4), torch.zeros(4), mean=(0.5,), std=(1.0,))
+    with pytest.raises(ValueError, match="channels-last"):
+        data.Loader(images(4, c=8, h=8, w=3), torch.zeros(4))
+    with pytest.raises(ValueError, match="max_shift 5 must be smaller than the image 5x7"):
+        data.Loader(images(4), torch.zeros(4), translate=5)
+    with pytest.raises(TypeError, match="uint8"):
+        loader.normalize(images(2).float())  # would be scaled twice
+
+
+def test_loader_draws_an_epoch_like_the_batch_by_batch_functions():
+    # The Loader draws an epoch's random numbers at once; the result must be what the
+    # public functions give when called batch by batch with the same generator.
+    x, n, batch = images(23, h=6, w=6), 23, 5
+    loader = data.Loader(x, torch.arange(n), batch, shuffle=True, translate=2, flip=True, seed=7)
+    g = torch.Generator().manual_seed(7)
+    for _epoch in range(2):
+        order = torch.randperm(n, generator=g)
+        for k, (xb, yb) in enumerate(loader):
+            index = order[k * batch : (k + 1) * batch]
+            expected = data.random_flip(data.random_translate(x[index], 2, g), g)
+            assert torch.equal(yb, index)
+            torch.testing.assert_close(xb, expected.float() / 255, rtol=0, atol=1e-6)
 
 
 def test_loader_accepts_numpy_and_is_augmented_deterministically():
@@ -219,10 +242,11 @@ def test_pick_device_prefers_cuda_then_mps_then_cpu(monkeypatch):
 
 def test_amp_dtype_choices(monkeypatch):
     cuda = torch.device("cuda")  # a device object needs no GPU
-    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: True)
-    assert train.amp_dtype(cuda) == torch.bfloat16
-    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda: False)
-    assert train.amp_dtype(cuda) == torch.float16
+    monkeypatch.setattr(torch.version, "hip", None)
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (8, 0))
+    assert train.amp_dtype(cuda) == torch.bfloat16  # A100 and newer
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (7, 5))
+    assert train.amp_dtype(cuda) == torch.float16  # T4: bfloat16 would only be emulated
     assert train.amp_dtype("cpu") is None and train.amp_dtype("mps") is None
     assert train.amp_dtype("cpu", "fp16") == torch.float16
     assert train.amp_dtype(cuda, "off") is None
@@ -372,6 +396,15 @@ def test_fit_runs_mixed_precision_channels_last_and_compile_branches_on_cpu():
     assert np.isfinite(history["train_loss"][0]) and 0 <= history["val_acc"][0] <= 1
 
 
+def test_speed_settings_are_checked():
+    model = tiny_model()
+    with pytest.raises(ValueError, match="channels_last must be"):
+        train._channels_last("cpu", "off")  # bool("off") would be True
+    with pytest.raises(ValueError, match="compile must be"):
+        train._compiled(model, "off")
+    assert train._compiled(model, False) is model
+
+
 def test_fit_refuses_a_loader_without_batches():
     x, y = uint8_data(8)
     loader = data.Loader(x, y, 16, drop_last=True)
@@ -408,6 +441,26 @@ def test_checkpoint_round_trip_with_weights_only(tmp_path):
     assert checkpoint["config"]["widths"] == [8, 16, 16]
     assert checkpoint["history"] == history and checkpoint["test_acc"] == 0.7
     assert dataclasses.asdict(cfg)["thresholds"] == (0.8, 0.85, 0.9, 0.94)
+
+
+def test_checkpoint_keeps_arrays_and_refuses_what_it_cannot_load(tmp_path):
+    model, path = tiny_model(), tmp_path / "net.pt"
+    train.save_checkpoint(path, model, confusion=np.eye(2, dtype=int), logits=torch.ones(2))
+    checkpoint = train.load_checkpoint(path)
+    assert checkpoint["confusion"] == [[1, 0], [0, 1]] and checkpoint["logits"] == [1.0, 1.0]
+    with pytest.raises(TypeError, match=r"extra\['where'\] is a \w*Path"):
+        train.save_checkpoint(path, model, where=tmp_path)
+
+
+def test_checkpoint_of_a_compiled_model_loads_into_a_plain_one(tmp_path):
+    model, path = tiny_model().eval(), tmp_path / "net.pt"
+    compiled = torch.compile(model, backend="eager")
+    assert next(iter(compiled.state_dict())).startswith("_orig_mod.")
+    train.save_checkpoint(path, compiled)
+    other = tiny_model(seed=1).eval()
+    train.load_checkpoint(path, other)
+    x, _ = tiny_batch(4)
+    torch.testing.assert_close(other(x), model(x))
 
 
 # --------------------------------------------------------------------------- real data

@@ -370,7 +370,9 @@ def test_plot_history_and_redraw_in_place():
     fig = viz.plot_history(history)
     assert [ax.get_title() for ax in fig.axes] == ["loss", "accuracy"]
     loss = fig.axes[0].lines
-    assert [line.get_label() for line in loss] == ["train (last 1)", "val (last 1.4)"]
+    assert [line.get_label() for line in loss] == ["train (last 1.000)", "val (last 1.400)"]
+    accuracy = [line.get_label() for line in fig.axes[1].lines]
+    assert accuracy == ["train (last 70.0%)", "val (last 60.0%)"]
     np.testing.assert_array_equal(loss[1].get_xdata(), [1, 2])
     np.testing.assert_array_equal(loss[1].get_ydata(), [2.2, 1.4])
 
@@ -395,7 +397,7 @@ def test_confusion_matrix_counts_and_fractions():
     np.testing.assert_array_equal(data(ax), counts)
     assert [t.get_text() for t in ax.get_yticklabels()] == classes
     assert ax.get_xlabel() == "predicted" and ax.get_ylabel() == "true"
-    assert f"accuracy {100 * np.trace(counts) / 200:.1f}% of 200" in ax.get_title()
+    assert f"accuracy {np.trace(counts) / 200:.1%} of 200" in ax.get_title()
     assert sorted(texts(ax)) == sorted(str(c) for c in counts.ravel())
 
     normalized = data(viz.plot_confusion_matrix(y_true, y_pred, classes).axes[0])
@@ -414,3 +416,5 @@ def test_show_predictions_marks_wrong_ones_in_red():
     assert len(red) == 2
     np.testing.assert_array_equal(data(fig.axes[2]), images[2, 0])
     assert fig.get_suptitle() == "3 of 5 right (wrong ones in red)"
+    titled = viz.show_predictions(images, y_true, y_pred, ["a", "b", "c"], title="mistakes")
+    assert titled.get_suptitle() == "mistakes"
