@@ -706,7 +706,12 @@ def random_flip(images, generator=None, p=0.5):
     """
     if images.ndim != 4:
         raise ValueError(f"images must be (N, C, H, W), got shape {tuple(images.shape)}")
-    return _flip(images, (_random(generator, len(images)) < p).to(images.device))
+    return _flip(images, _flips(generator, len(images), p).to(images.device))
+
+
+def _flips(generator, n, p=0.5):
+    """``n`` random booleans, each True with probability ``p``."""
+    return _random(generator, n) < p
 
 
 def _flip(images, mask):
@@ -953,11 +958,11 @@ class Loader:
             order = torch.arange(n)
         shifts, flips = [], []
         for i in range(len(self)):
-            size = len(order[i * self.batch_size : (i + 1) * self.batch_size])
-            if self.translate and size:
+            size = min(self.batch_size, n - i * self.batch_size)
+            if self.translate:
                 shifts.append(_shifts(self.generator, size, self.translate))
             if self.flip:
-                flips.append(_random(self.generator, size) < 0.5)
+                flips.append(_flips(self.generator, size))
         shifts = torch.cat(shifts, 1) if shifts else None
         flips = torch.cat(flips) if flips else None
         return [None if t is None else t.to(self.device) for t in (order, shifts, flips)]

@@ -187,17 +187,11 @@ def amp_dtype(device, amp="auto"):
     if amp == "auto":
         if device.type != "cuda":
             return None
-        return torch.bfloat16 if _native_bf16(device) else torch.float16
+        native = torch.cuda.is_bf16_supported(including_emulation=False)
+        return torch.bfloat16 if native else torch.float16
     if amp not in choices:
         raise ValueError(f'amp must be "auto", "bf16", "fp16" or "off", got {amp!r}')
     return choices[amp]
-
-
-def _native_bf16(device):
-    """True on GPUs that compute in bfloat16 natively (not emulated)."""
-    if torch.version.hip:
-        return True
-    return torch.cuda.get_device_capability(device)[0] >= 8
 
 
 def _channels_last(device, setting):
@@ -559,9 +553,11 @@ def save_checkpoint(path, model, config=None, history=None, **extra):
     """Save the model's ``state_dict`` (and the config, the history, ``extra``) to ``path``.
 
     Only tensors and plain Python values are written, so that :func:`load_checkpoint` can
-    read it back with ``torch.load(..., weights_only=True)``, which refuses to run code.
+    read it back with ``torch.load(..., weights_only=True)``, which refuses to run code. A
+    model wrapped by :func:`torch.compile` is saved as the model inside it, so the keys are
+    the same either way.
     """
-    payload = {"model": model.state_dict()}
+    payload = {"model": getattr(model, "_orig_mod", model).state_dict()}
     if config is not None:
         payload["config"] = _plain(dataclasses.asdict(config), "config")
     if history is not None:
@@ -573,12 +569,9 @@ def save_checkpoint(path, model, config=None, history=None, **extra):
 def load_checkpoint(path, model=None, map_location="cpu"):
     """Read a checkpoint written by :func:`save_checkpoint` (``weights_only=True``).
 
-    With ``model``, its weights are loaded into it (also from a checkpoint of a model wrapped
-    by :func:`torch.compile`, whose keys start with ``_orig_mod.``). Returns the whole
-    checkpoint dict.
+    With ``model``, its weights are loaded into it. Returns the whole checkpoint dict.
     """
     checkpoint = torch.load(path, map_location=map_location, weights_only=True)
     if model is not None:
-        state = {k.removeprefix("_orig_mod."): v for k, v in checkpoint["model"].items()}
-        model.load_state_dict(state)
+        model.load_state_dict(checkpoint["model"])
     return checkpoint

@@ -1616,13 +1616,14 @@ def plot_history(history, fig=None):
             values = np.asarray(history[key], dtype=float)
             epochs = np.arange(1, values.size + 1)
             split = key.split("_")[0]
+            last = f"{values[-1]:.1%}" if name == "accuracy" else f"{values[-1]:.3f}"
             ax.plot(
                 epochs,
                 values,
                 marker="o" if values.size <= 30 else None,
                 ms=3.5,
                 color="tab:blue" if split == "train" else "tab:orange",
-                label=f"{split} (last {values[-1]:{'.1%' if name == 'accuracy' else '.3f'}})",
+                label=f"{split} (last {last})",
             )
         ax.set_title(name, fontsize=10)
         ax.set_xlabel("epoch")

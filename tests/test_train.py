@@ -242,11 +242,13 @@ def test_pick_device_prefers_cuda_then_mps_then_cpu(monkeypatch):
 
 def test_amp_dtype_choices(monkeypatch):
     cuda = torch.device("cuda")  # a device object needs no GPU
-    monkeypatch.setattr(torch.version, "hip", None)
-    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (8, 0))
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda including_emulation=True: True)
     assert train.amp_dtype(cuda) == torch.bfloat16  # A100 and newer
-    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda device=None: (7, 5))
-    assert train.amp_dtype(cuda) == torch.float16  # T4: bfloat16 would only be emulated
+    # T4: bfloat16 only emulated, so supported only when emulation counts
+    monkeypatch.setattr(
+        torch.cuda, "is_bf16_supported", lambda including_emulation=True: including_emulation
+    )
+    assert train.amp_dtype(cuda) == torch.float16
     assert train.amp_dtype("cpu") is None and train.amp_dtype("mps") is None
     assert train.amp_dtype("cpu", "fp16") == torch.float16
     assert train.amp_dtype(cuda, "off") is None
