@@ -25,7 +25,9 @@ array([0., 0., 4., 4., 0.])
 
 import numpy as np
 
-from . import ops
+from cnnviz import arithmetic, ops
+from cnnviz._checks import check_array, check_choice, check_int, check_number, check_pair
+from cnnviz.images import _coordinates as _offsets
 
 __all__ = [
     "KERNELS",
@@ -54,28 +56,15 @@ _PADDING_MODES = ("constant", "zeros", "reflect", "replicate", "circular")
 
 def _check_size(size, name="size", odd=False):
     """Return ``size`` as an int >= 1 (and odd when asked), else raise naming ``name``."""
-    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {size!r}")
-    if size < 1:
-        raise ValueError(f"{name} must be >= 1, got {size}")
+    size = check_int(size, name, minimum=1)
     if odd and size % 2 == 0:
-        raise ValueError(f"{name} must be odd so that the kernel has a centre pixel, got {size}")
-    return int(size)
+        raise ValueError(f"{name} must be odd, so that the kernel has a centre pixel, got {size}")
+    return size
 
 
 def _check_positive(value, name):
-    """Return ``value`` as a float > 0, else raise naming ``name``."""
-    value = float(value)
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value}")
-    return value
-
-
-def _offsets(size):
-    """Centre-relative column offsets x and upward row offsets y of a size x size grid."""
-    r = (size - 1) / 2
-    x = np.arange(size) - r
-    return np.meshgrid(x, -x)  # columns grow right, y grows *up* (screen convention)
+    """Return ``value`` as a finite float > 0, else raise naming ``name``."""
+    return check_number(value, name, positive=True)
 
 
 # --------------------------------------------------------------------------- smoothing
@@ -346,22 +335,14 @@ def _same_padding(kh, kw):
 def _padding_tuple(padding, kernel_shape):
     """Turn ``padding`` ("same", "valid", int or (ph, pw)) into (left, right, top, bottom)."""
     if isinstance(padding, str):
-        if padding == "same":
-            return _same_padding(*kernel_shape)
-        if padding == "valid":
-            return (0, 0, 0, 0)
-        raise ValueError(f'padding must be "same", "valid", an int or a pair, got {padding!r}')
-    if isinstance(padding, (int, np.integer)) and not isinstance(padding, bool):
-        ph = pw = int(padding)
-    else:
-        try:
-            ph, pw = (int(p) for p in padding)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f'padding must be "same", "valid", an int or a pair, got {padding!r}'
-            ) from None
-    if ph < 0 or pw < 0:
-        raise ValueError(f"padding must be >= 0, got {padding!r}")
+        padding = check_choice(padding, "padding", ("same", "valid"))
+        return _same_padding(*kernel_shape) if padding == "same" else (0, 0, 0, 0)
+    try:
+        ph, pw = check_pair(padding, "padding", minimum=0)
+    except TypeError:
+        raise TypeError(
+            f"padding must be 'same', 'valid', an int or a pair of ints, got {padding!r}"
+        ) from None
     return (pw, pw, ph, ph)
 
 
@@ -407,26 +388,15 @@ def apply_kernel(image, kernel, padding="same", mode="reflect"):
     array([[15., 18.],
            [27., 30.]])
     """
-    image = np.asarray(image, dtype=np.float64)
-    kernel = np.asarray(kernel, dtype=np.float64)
-    if kernel.ndim != 2 or kernel.size == 0:
-        raise ValueError(f"kernel must be a non-empty 2-D array (kh, kw), got shape {kernel.shape}")
-    if image.ndim not in (2, 3):
-        raise ValueError(
-            f"image must be (H, W) grayscale or (H, W, C) colour, got shape {image.shape}"
-        )
-    if mode not in _PADDING_MODES:
-        raise ValueError(f"mode must be one of {_PADDING_MODES}, got {mode!r}")
+    image = check_array(image, "image", (2, 3)).astype(np.float64, copy=False)
+    kernel = check_array(kernel, "kernel", (2,)).astype(np.float64, copy=False)
+    if kernel.size == 0:
+        raise ValueError(f"kernel must not be empty, got shape {kernel.shape}")
+    mode = check_choice(mode, "mode", _PADDING_MODES)
     pads = _padding_tuple(padding, kernel.shape)
     left, right, top, bottom = pads
-    height, width = image.shape[:2]
-    kh, kw = kernel.shape
-    if height + top + bottom < kh or width + left + right < kw:
-        raise ValueError(
-            f"kernel {kernel.shape} does not fit the padded image "
-            f"({height + top + bottom}, {width + left + right}) "
-            f"(image {image.shape}, padding {padding!r})"
-        )
+    padded = (image.shape[0] + top + bottom, image.shape[1] + left + right)
+    arithmetic.check_fits(padded, kernel.shape, (1, 1), "padded image")
     pad_mode = "constant" if mode == "zeros" else mode
     # Channels first, so that ops sees (C, H, W) and then a batch (C, 1, H, W).
     x = image if image.ndim == 2 else np.moveaxis(image, -1, 0)

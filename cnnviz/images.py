@@ -22,6 +22,8 @@ import functools
 
 import numpy as np
 
+from cnnviz._checks import check_array, check_int, check_number
+
 __all__ = [
     "SAMPLES",
     "add_noise",
@@ -41,11 +43,7 @@ LUMA_WEIGHTS = (0.299, 0.587, 0.114)
 
 def _check_int(value, name, low=1):
     """Return ``value`` as an int >= ``low``, else raise naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}, got {value}")
-    return int(value)
+    return check_int(value, name, minimum=low)
 
 
 def _coordinates(size):
@@ -152,7 +150,7 @@ def checkerboard(size=64, squares=8):
     size = _check_int(size, "size")
     squares = _check_int(squares, "squares")
     if squares > size:
-        raise ValueError(f"squares ({squares}) must be <= size ({size})")
+        raise ValueError(f"squares must be at most size ({size}), got {squares}")
     index = np.arange(size) * squares // size
     return ((index[:, None] + index[None, :]) % 2).astype(np.float64)
 
@@ -177,9 +175,7 @@ def disk(size=64, radius=None):
            [0., 0., 0., 0., 0.]])
     """
     size = _check_int(size, "size")
-    radius = size / 4 if radius is None else float(radius)
-    if not radius > 0:
-        raise ValueError(f"radius must be > 0, got {radius}")
+    radius = size / 4 if radius is None else check_number(radius, "radius", positive=True)
     x, y = _coordinates(size)
     return (x**2 + y**2 <= radius**2).astype(np.float64)
 
@@ -198,10 +194,9 @@ def stripes(size=64, period=8, angle=30.0):
     array([0.85, 0.15, 0.15, 0.85, 0.85, 0.15, 0.15, 0.85])
     """
     size = _check_int(size, "size")
-    period = float(period)
-    if not period > 0:
-        raise ValueError(f"period must be > 0 pixels, got {period}")
-    return 0.5 + 0.5 * np.cos(2 * np.pi * _along(size, float(angle)) / period)
+    period = check_number(period, "period", positive=True)
+    angle = check_number(angle, "angle")
+    return 0.5 + 0.5 * np.cos(2 * np.pi * _along(size, angle) / period)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -221,10 +216,8 @@ def add_noise(image, sigma, seed=0):
     >>> bool(np.array_equal(noisy, add_noise(np.full((2, 3), 0.5), sigma=0.1, seed=0)))
     True
     """
-    image = np.asarray(image, dtype=np.float64)
-    sigma = float(sigma)
-    if not sigma >= 0:
-        raise ValueError(f"sigma must be >= 0, got {sigma}")
+    image = check_array(image, "image").astype(np.float64, copy=False)
+    sigma = check_number(sigma, "sigma", minimum=0)
     rng = np.random.default_rng(seed)
     return np.clip(image + sigma * rng.standard_normal(image.shape), 0.0, 1.0)
 
@@ -240,9 +233,9 @@ def to_grayscale(image):
     >>> to_grayscale(np.array([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]]))
     array([[0.299, 0.587, 0.114]])
     """
-    image = np.asarray(image, dtype=np.float64)
+    image = check_array(image, "image").astype(np.float64)
     if image.ndim == 2:
-        return image.copy()
+        return image
     if image.ndim < 3 or image.shape[-1] not in (3, 4):
         raise ValueError(
             f"image must be (H, W) or (..., H, W, 3) RGB / (..., H, W, 4) RGBA, "
@@ -261,7 +254,9 @@ def normalize(image):
     >>> normalize(np.array([-2.0, 0.0, 2.0]))
     array([0. , 0.5, 1. ])
     """
-    image = np.asarray(image, dtype=np.float64)
+    image = check_array(image, "image").astype(np.float64, copy=False)
+    if image.size == 0:
+        return image.copy()
     low, high = image.min(), image.max()
     if high == low:
         return np.zeros_like(image)
@@ -291,7 +286,13 @@ def standardize(image, mean=None, std=None, axis=-1):
     >>> z.mean(axis=0).round(12), z.std(axis=0).round(12)
     (array([0., 0.]), array([1., 1.]))
     """
-    image = np.asarray(image, dtype=np.float64)
+    image = check_array(image, "image").astype(np.float64, copy=False)
+    axis = check_int(axis, "axis")
+    if image.ndim and not -image.ndim <= axis < image.ndim:
+        raise ValueError(
+            f"axis must be between {-image.ndim} and {image.ndim - 1} for image {image.shape}, "
+            f"got {axis}"
+        )
     axis = axis % image.ndim if image.ndim else 0
     others = tuple(i for i in range(image.ndim) if i != axis)
     if mean is None:
@@ -308,8 +309,8 @@ def standardize(image, mean=None, std=None, axis=-1):
                 f"({image.shape[axis]} along axis {axis} of image {image.shape}), "
                 f"got shape {value.shape}"
             )
-    if np.any(std <= 0):
-        raise ValueError(f"std must be > 0, got {std}")
+    if not np.all(std > 0):
+        raise ValueError(f"std must be positive, got {std}")
     if mean.ndim == 1:
         shape[axis] = mean.size
         mean = mean.reshape(shape)
