@@ -32,7 +32,7 @@ import itertools
 
 import numpy as np
 
-from cnnviz._checks import check_choice, check_int
+from cnnviz._checks import check_bool, check_choice, check_int, check_pair
 
 __all__ = [
     "KernelDoesNotFitError",
@@ -46,6 +46,7 @@ __all__ = [
     "formula_text",
     "coverage",
     "table",
+    "TABLE_RANGES",
     "FORMULA",
     "TRANSPOSE_FORMULA",
     "STYLES",
@@ -103,7 +104,7 @@ def extent(k, d=1):
     >>> extent(3, 2)
     5
     """
-    return d * (k - 1) + 1
+    return check_int(d, "d", 1) * (check_int(k, "k", 1) - 1) + 1
 
 
 def formula_o(i, k, p=0, s=1, d=1):
@@ -114,11 +115,14 @@ def formula_o(i, k, p=0, s=1, d=1):
     >>> formula_o(3, 5)
     -1
     """
+    i, k, p, s, d = _check_sizes(i, k, p, s, d)
     return (i + 2 * p - d * (k - 1) - 1) // s + 1
 
 
 def transpose_formula_o(i, k, p=0, s=1, d=1, output_padding=0):
     """The transposed formula's ``o``, unchecked (0 or negative when the padding crops all)."""
+    i, k, p, s, d = _check_sizes(i, k, p, s, d)
+    output_padding = check_int(output_padding, "output_padding", 0)
     return (i - 1) * s - 2 * p + d * (k - 1) + output_padding + 1
 
 
@@ -146,9 +150,16 @@ def check_fits(size, kernel, dilation=1, what="padded input"):
 the padded input (3, 3): it spans (5, 5)
     """
     pairs = isinstance(size, (tuple, list))
+    check = check_pair if pairs else check_int
+    size, kernel, dilation = (
+        check(size, "size"),
+        check(kernel, "kernel"),
+        check(dilation, "dilation"),
+    )
+    what = check_choice(what, "what", ("padded input", "input", "padded image"))
     sizes, kernels = (size, kernel) if pairs else ((size,), (kernel,))
-    dilations = dilation if isinstance(dilation, (tuple, list)) else (dilation,) * len(sizes)
-    spans = tuple(extent(k, d) for k, d in zip(kernels, dilations, strict=True))
+    dilations = dilation if pairs else (dilation,)
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernels, dilations, strict=True))
     if any(e > n for e, n in zip(spans, sizes, strict=True)):
         if not pairs:
             spans, dilations = spans[0], dilations[0]
@@ -253,6 +264,7 @@ def unreached(i, k, p=0, s=1, d=1):
     >>> unreached(6, 3, s=2), unreached(7, 3, s=2)
     (1, 0)
     """
+    i, k, p, s, d = _check_sizes(i, k, p, s, d)
     top = i + 2 * p - d * (k - 1) - 1
     return top % s if top >= 0 else 0
 
@@ -276,7 +288,9 @@ def formula_text(i, k, p=0, s=1, d=1, *, transposed=False, output_padding=0, sty
     >>> print(formula_text(64, 3, p=1, s=2, transposed=True, output_padding=1, style="numbers"))
     o = (64 − 1)·2 − 2·1 + 1·(3 − 1) + 1 + 1 = 128
     """
-    i, k, p, s, d = (check_int(v, n) for v, n in zip((i, k, p, s, d), "ikpsd", strict=True))
+    i, k, p, s, d = _check_sizes(i, k, p, s, d)
+    transposed = check_bool(transposed, "transposed")
+    output_padding = check_int(output_padding, "output_padding", 0)
     style = check_choice(style, "style", STYLES)
     if transposed:
         rule, o = TRANSPOSE_FORMULA, transpose_formula_o(i, k, p, s, d, output_padding)
@@ -310,6 +324,9 @@ def coverage(i, k, p=0, s=1, d=1, *, transposed=False, output_padding=0):
     >>> coverage(5, 3, p=1).tolist()
     [2.0, 3.0, 3.0, 3.0, 2.0]
     """
+    i, k, p, s, d = _check_sizes(i, k, p, s, d)
+    transposed = check_bool(transposed, "transposed")
+    output_padding = check_int(output_padding, "output_padding", 0)
     a = np.arange(i)[:, None]
     t = np.arange(k)[None, :]
     if transposed:
@@ -322,8 +339,14 @@ def coverage(i, k, p=0, s=1, d=1, *, transposed=False, output_padding=0):
     return ((reads >= 0) & (reads < i)).sum(axis=1).astype(np.float64)
 
 
-def table(i=range(1, 9), k=range(1, 6), p=range(0, 4), s=range(1, 4), d=range(1, 4)):
+#: The settings :func:`table` covers: i, k, p, s, d.
+TABLE_RANGES = (range(1, 9), range(1, 6), range(0, 4), range(1, 4), range(1, 4))
+
+
+def table():
     """Every setting of a grid with its sizes and texts: the reference for the JavaScript core.
+
+    The grid is ``TABLE_RANGES`` (1,440 settings, impossible ones included).
 
     Returns
     -------
@@ -331,11 +354,12 @@ def table(i=range(1, 9), k=range(1, 6), p=range(0, 4), s=range(1, 4), d=range(1,
         One row per ``(i, k, p, s, d)`` with ``o`` (:func:`formula_o`), ``fits``,
         ``unreached``, ``formula`` (``style="full"``) and ``numbers`` (``style="numbers"``).
 
-    >>> len(table(i=[5], k=[3], p=[0, 1], s=[1], d=[1]))
-    2
+    >>> rows = table()
+    >>> len(rows), rows[0]["numbers"]
+    (1440, 'o = ⌊(1 + 2·0 − 1·(1 − 1) − 1) / 1⌋ + 1 = 1')
     """
     rows = []
-    for ii, kk, pp, ss, dd in itertools.product(i, k, p, s, d):
+    for ii, kk, pp, ss, dd in itertools.product(*TABLE_RANGES):
         args = (ii, kk, pp, ss, dd)
         o = formula_o(*args)
         rows.append(

@@ -26,7 +26,14 @@ array([0., 0., 4., 4., 0.])
 import numpy as np
 
 from cnnviz import arithmetic, ops
-from cnnviz._checks import check_array, check_choice, check_int, check_number, check_pair
+from cnnviz._checks import (
+    check_array,
+    check_bool,
+    check_choice,
+    check_int,
+    check_number,
+    check_pair,
+)
 from cnnviz.images import _coordinates as _offsets
 
 __all__ = [
@@ -233,7 +240,7 @@ def laplacian(diagonal=False):
     >>> float(laplacian(diagonal=True).sum())
     0.0
     """
-    if diagonal:
+    if check_bool(diagonal, "diagonal"):
         kernel = np.ones((3, 3))
         kernel[1, 1] = -8.0
         return kernel
@@ -314,6 +321,7 @@ def gabor_kernel(size=11, sigma=3.0, theta=0.0, wavelength=6.0, gamma=0.5, phase
     sigma = _check_positive(sigma, "sigma")
     wavelength = _check_positive(wavelength, "wavelength")
     gamma = _check_positive(gamma, "gamma")
+    theta, phase = check_number(theta, "theta"), check_number(phase, "phase")
     x, y = _offsets(size)
     xr = x * np.cos(theta) + y * np.sin(theta)
     yr = -x * np.sin(theta) + y * np.cos(theta)

@@ -22,7 +22,7 @@ import functools
 
 import numpy as np
 
-from cnnviz._checks import check_array, check_int, check_number
+from cnnviz._checks import check_array, check_bool, check_int, check_number
 
 __all__ = [
     "SAMPLES",
@@ -99,6 +99,7 @@ def sample_photo(gray=True, size=None):
     >>> photo.shape, photo.dtype, bool(0 <= photo.min() and photo.max() <= 1)
     ((128, 128, 3), dtype('float64'), True)
     """
+    gray = check_bool(gray, "gray")
     rgb = _photo_rgb8()
     if size is not None:
         from PIL import Image
@@ -133,7 +134,9 @@ def step_edge(size=64, angle=0.0):
     array([1., 1., 0., 0.])
     """
     size = _check_int(size, "size")
-    d = np.round(_along(size, float(angle)), 9)  # so that cos(90 deg) round-off reads as 0
+    d = np.round(
+        _along(size, check_number(angle, "angle")), 9
+    )  # so that cos(90 deg) round-off reads as 0
     return 0.5 * (1.0 + np.sign(d))
 
 
@@ -218,7 +221,7 @@ def add_noise(image, sigma, seed=0):
     """
     image = check_array(image, "image").astype(np.float64, copy=False)
     sigma = check_number(sigma, "sigma", minimum=0)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_int(seed, "seed", minimum=0))
     return np.clip(image + sigma * rng.standard_normal(image.shape), 0.0, 1.0)
 
 
@@ -299,8 +302,8 @@ def standardize(image, mean=None, std=None, axis=-1):
         mean = image.mean(axis=others)
     if std is None:
         std = image.std(axis=others)
-    mean = np.asarray(mean, dtype=np.float64)
-    std = np.asarray(std, dtype=np.float64)
+    mean = check_array(mean, "mean").astype(np.float64, copy=False)
+    std = check_array(std, "std").astype(np.float64, copy=False)
     shape = [1] * image.ndim
     for name, value in (("mean", mean), ("std", std)):
         if value.ndim > 1 or (value.ndim == 1 and value.size != image.shape[axis]):
