@@ -25,14 +25,13 @@ array([0., 0., 4., 4., 0.])
 
 import numpy as np
 
-from cnnviz import arithmetic, ops
+from cnnviz import ops
 from cnnviz._checks import (
     check_array,
     check_bool,
     check_choice,
     check_int,
     check_number,
-    check_pair,
 )
 from cnnviz.images import _coordinates as _offsets
 
@@ -334,26 +333,6 @@ def gabor_kernel(size=11, sigma=3.0, theta=0.0, wavelength=6.0, gamma=0.5, phase
 # --------------------------------------------------------------------------- applying
 
 
-def _same_padding(kh, kw):
-    """(left, right, top, bottom) that keep the size, the extra pixel after like torch."""
-    top, left = (kh - 1) // 2, (kw - 1) // 2
-    return (left, kw - 1 - left, top, kh - 1 - top)
-
-
-def _padding_tuple(padding, kernel_shape):
-    """Turn ``padding`` ("same", "valid", int or (ph, pw)) into (left, right, top, bottom)."""
-    if isinstance(padding, str):
-        padding = check_choice(padding, "padding", ("same", "valid"))
-        return _same_padding(*kernel_shape) if padding == "same" else (0, 0, 0, 0)
-    try:
-        ph, pw = check_pair(padding, "padding", minimum=0)
-    except TypeError:
-        raise TypeError(
-            f"padding must be 'same', 'valid', an int or a pair of ints, got {padding!r}"
-        ) from None
-    return (pw, pw, ph, ph)
-
-
 def apply_kernel(image, kernel, padding="same", mode="reflect"):
     """Slide a 2-D kernel over a grayscale or colour image (cross-correlation, as in CNNs).
 
@@ -398,22 +377,16 @@ def apply_kernel(image, kernel, padding="same", mode="reflect"):
     """
     image = check_array(image, "image", (2, 3)).astype(np.float64, copy=False)
     kernel = check_array(kernel, "kernel", (2,)).astype(np.float64, copy=False)
-    if kernel.size == 0:
-        raise ValueError(f"kernel must not be empty, got shape {kernel.shape}")
     mode = check_choice(mode, "mode", _PADDING_MODES)
-    pads = _padding_tuple(padding, kernel.shape)
-    left, right, top, bottom = pads
-    padded = (image.shape[0] + top + bottom, image.shape[1] + left + right)
-    arithmetic.check_fits(padded, kernel.shape, (1, 1), "padded image")
-    pad_mode = "constant" if mode == "zeros" else mode
-    # Channels first, so that ops sees (C, H, W) and then a batch (C, 1, H, W).
-    x = image if image.ndim == 2 else np.moveaxis(image, -1, 0)
-    if any(pads):
-        x = ops.pad2d(x, pads, mode=pad_mode)
+    if isinstance(padding, str):
+        padding = check_choice(padding, "padding", ("same", "valid"))
+    padding_mode = "zeros" if mode == "constant" else mode
+    # Channels first, so that ops sees (H, W) or a batch of one-channel images (C, 1, H, W).
     if image.ndim == 2:
-        return np.asarray(ops.conv2d(x, kernel), dtype=np.float64)
-    out = ops.conv2d(x[:, None], kernel[None, None])  # (C, 1, H', W')
-    return np.moveaxis(np.asarray(out, dtype=np.float64)[:, 0], 0, -1)
+        return ops.conv2d(image, kernel, padding=padding, padding_mode=padding_mode)
+    x = np.moveaxis(image, -1, 0)[:, None]
+    out = ops.conv2d(x, kernel[None, None], padding=padding, padding_mode=padding_mode)
+    return np.moveaxis(out[:, 0], 0, -1)
 
 
 def gradient_magnitude(image, mode="reflect"):
