@@ -3,13 +3,15 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 JOBS    ?= 2
+# Colab's ipywidgets, installed beside the main environment (not replacing it) for one test run.
+WIDGETS7 := $(VENV)/ipywidgets-7.7.1
 
 # Real data beside the project (CI and this machine); readers online download instead.
 ifneq ($(wildcard ../shared/data),)
 export CNNVIZ_DATA_DIR ?= $(abspath ../shared/data)
 endif
 
-.PHONY: setup book test lint unit lab bench bench-cifar10 clean
+.PHONY: setup book test test-widgets7 lint unit lab bench bench-cifar10 clean
 
 setup: $(STAMP)
 
@@ -37,6 +39,17 @@ test: lint book
 	$(PY) -m pytest -n $(JOBS) --dist loadscope \
 		--doctest-modules cnnviz tests \
 		--nbval notebooks --nbval-current-env --nbval-sanitize-with .nbval-sanitize.cfg
+	$(MAKE) test-widgets7
+
+# The ipywidgets explorers again, under the ipywidgets that Colab ships (7.7.1).
+test-widgets7: $(WIDGETS7)/.stamp
+	PYTHONPATH=$(WIDGETS7) CNNVIZ_EXPECT_IPYWIDGETS=7.7.1 $(PY) -m pytest -p no:cacheprovider \
+		-W ignore::DeprecationWarning \
+		tests/test_widgets.py
+
+$(WIDGETS7)/.stamp: $(STAMP)
+	$(PY) -m pip install -q --no-deps --target $(WIDGETS7) ipywidgets==7.7.1 ipython_genutils==0.2.0
+	touch $@
 
 unit: setup
 	$(PY) -m pytest -n $(JOBS) --doctest-modules cnnviz tests --deselect tests/test_browser.py

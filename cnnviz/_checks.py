@@ -42,6 +42,7 @@ __all__ = [
     "check_choice",
     "check_array",
     "check_shape",
+    "check_strings",
     "choices_text",
 ]
 
@@ -213,3 +214,19 @@ def check_shape(arr, name, expected, why=""):
         tail = f" {why}" if why else ""
         raise ValueError(f"{name} must have shape {tuple(expected)}{tail}, got {tuple(arr.shape)}")
     return arr
+
+
+def check_strings(value, name, count=None):
+    """Return a list or tuple of strings as a list, of exactly ``count`` items when given.
+
+    Examples
+    --------
+    >>> check_strings(("cat", "dog"), "labels", count=2)
+    ['cat', 'dog']
+    """
+    items = list(value) if isinstance(value, (list, tuple)) else None
+    if items is None or not all(isinstance(item, str) for item in items):
+        raise TypeError(f"{name} must be a list or tuple of strings, got {value!r}")
+    if count is not None and len(items) != count:
+        raise ValueError(f"{name} must have {count} entries, one per class, got {len(items)}")
+    return items

@@ -25,9 +25,14 @@ works but wastes pixels (a stride that skips the last rows) says so in the notes
 from code beyond a slider's range is clamped by ipywidgets itself: widen ``w.padding.max``
 first.)
 
+Ops decide, widgets explain: an explorer does not re-derive the rules of :mod:`cnnviz.ops`
+and :mod:`cnnviz.arithmetic`. It calls them, and when they raise a ``ValueError`` (a kernel
+that does not fit, reflect padding larger than the image, ...), its message is
+``"No output: <the error>. <what to change>"``.
+
 Speed: every update computes with the vectorized :mod:`cnnviz.ops` and redraws only what
 changed. Images (input and output maps) go straight from the array to PNG bytes in an
-``ipywidgets.Image`` (colormap lookup with :func:`cnnviz.viz.show_image`'s colour rule,
+``ipywidgets.Image`` (colormap lookup with the colour rule of :mod:`cnnviz.viz`,
 nearest-neighbour upscaling of small maps so that pixels stay sharp, PNG compression level 1):
 a few milliseconds, where a matplotlib redraw of the same panels costs tens. Matplotlib draws
 only what needs axes or numbers, on pyplot-free figures rendered to PNG (no figure piles up in
@@ -63,12 +68,13 @@ from __future__ import annotations
 
 import html
 import io
-import math
 
 import ipywidgets as widgets
 import numpy as np
 
-from . import filters, images, ops, viz
+from cnnviz import arithmetic, filters, images, ops, viz
+from cnnviz._checks import check_array, check_choice, check_int, check_strings
+from cnnviz.palette import COLORS, HIGHLIGHT
 
 __all__ = [
     "ConvExplorer",
@@ -76,75 +82,24 @@ __all__ = [
     "PoolingExplorer",
     "ActivationExplorer",
     "SoftmaxExplorer",
-    "conv_size_formula",
-    "conv_transpose_size_formula",
 ]
 
 _DESCRIPTION = {"description_width": "initial"}
 _PANEL = 256  # pixels: the side of the input and output pictures on screen
 _DPI = 80  # of the matplotlib pictures: small PNGs, quick to draw and to send
-_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-_ACTIVATIONS = ("relu", "leaky_relu", "sigmoid", "tanh", "gelu")
-_HIGHLIGHT = getattr(viz, "HIGHLIGHT", "#f58518")  # viz's orange: "the one that is chosen"
+#: The two curves or bar colours of a chart (f and f′), as the figures of viz draw them.
+_SERIES = (COLORS["input_edge"], COLORS["highlight"])
 
 
 # ---------------------------------------------------------------------------------------------
-# The output-size formulas, written out with the numbers (Dumoulin & Visin symbols)
+# The output-size formula with the numbers (cnnviz.arithmetic), and the pixels it drops
 # ---------------------------------------------------------------------------------------------
-
-
-def _num(value):
-    """An integer as text, with a true minus sign for negatives."""
-    return f"−{-value}" if value < 0 else str(value)
-
-
-def conv_size_formula(i, k, p=0, s=1, d=1):
-    """The output-size rule of a convolution with the numbers substituted, as text.
-
-    ``o = floor((i + 2p - d(k-1) - 1) / s) + 1`` along one axis. When the dilated kernel does
-    not fit the padded input, the value is at most 0 and the text says "no output".
-
-    Parameters
-    ----------
-    i, k, p, s, d : int
-        Input size, kernel size, padding, stride, dilation.
-
-    Returns
-    -------
-    str
-
-    Examples
-    --------
-    >>> conv_size_formula(128, 3, p=1, s=2)
-    'o = ⌊(128 + 2·1 − 1·(3−1) − 1)/2⌋ + 1 = 64'
-    >>> conv_size_formula(6, 3, d=4)
-    'o = ⌊(6 + 2·0 − 4·(3−1) − 1)/1⌋ + 1 = −2 → no output'
-    """
-    o = (i + 2 * p - d * (k - 1) - 1) // s + 1
-    text = f"o = ⌊({i} + 2·{p} − {d}·({k}−1) − 1)/{s}⌋ + 1 = {_num(o)}"
-    return text if o >= 1 else text + " → no output"
-
-
-def conv_transpose_size_formula(i, k, p=0, s=1, d=1, output_padding=0):
-    """The output-size rule of a transposed convolution with the numbers substituted.
-
-    ``o = (i - 1)s - 2p + d(k-1) + output_padding + 1``, the inverse of
-    :func:`conv_size_formula` (:func:`cnnviz.ops.conv_transpose_output_size`).
-
-    Examples
-    --------
-    >>> conv_transpose_size_formula(64, 3, p=1, s=2, output_padding=1)
-    'o = (64 − 1)·2 − 2·1 + 1·(3−1) + 1 + 1 = 128'
-    """
-    o = (i - 1) * s - 2 * p + d * (k - 1) + output_padding + 1
-    text = f"o = ({i} − 1)·{s} − 2·{p} + {d}·({k}−1) + {output_padding} + 1 = {_num(o)}"
-    return text if o >= 1 else text + " → no output"
 
 
 def _unused_note(i, k, p, s, d, axis):
     """A sentence when the stride skips the last rows/columns of the padded input, else ''."""
-    rest = (i + 2 * p - d * (k - 1) - 1) % s
-    if rest == 0 or i + 2 * p - d * (k - 1) < 1:
+    rest = arithmetic.unreached(i, k, p, s, d)
+    if rest == 0:
         return ""
     plural = "s" if rest > 1 else ""
     what = {"height": f"row{plural}", "width": f"column{plural}"}.get(
@@ -156,6 +111,11 @@ def _unused_note(i, k, p, s, d, axis):
     )
 
 
+def _numbers(i, k, p, s, d, **transposed):
+    """The formula with the numbers and ``o`` (:func:`cnnviz.arithmetic.formula_text`)."""
+    return arithmetic.formula_text(i, k, p, s, d, style="numbers", **transposed)
+
+
 def _formula_lines(shape, kernel_shape, p, s, d):
     """Formula lines (one per axis when the axes differ) and notes on unused pixels."""
     axes = [("height", shape[0], kernel_shape[0]), ("width", shape[1], kernel_shape[1])]
@@ -165,7 +125,7 @@ def _formula_lines(shape, kernel_shape, p, s, d):
     else:
         names = ["height: ", "width: "]
     pairs = zip(names, axes, strict=True)
-    lines = [name + conv_size_formula(i, k, p, s, d) for name, (_, i, k) in pairs]
+    lines = [name + _numbers(i, k, p, s, d) for name, (_, i, k) in pairs]
     notes = [_unused_note(i, k, p, s, d, axis) for axis, i, k in axes]
     return lines, [n for n in notes if n]
 
@@ -177,50 +137,38 @@ def _formula_lines(shape, kernel_shape, p, s, d):
 _LUTS = {}
 
 
-def _lut(name):
-    """A colormap as a (256, 3) uint8 lookup table (cached)."""
-    if name not in _LUTS:
-        import matplotlib
-
-        colors = matplotlib.colormaps[name](np.linspace(0, 1, 256))[:, :3]
-        _LUTS[name] = np.round(colors * 255).astype(np.uint8)
-    return _LUTS[name]
-
-
-def _color_scale(array):
-    """(colormap name, vmin, vmax), the rule of :func:`cnnviz.viz.show_image`.
-
-    Non-negative maps are gray from 0 to 1 (or to their maximum when it exceeds 1), so that a
-    [0, 1] image keeps its brightness; maps that go negative are ``RdBu_r`` centred on 0.
-    """
-    lo, hi = (float(array.min()), float(array.max())) if array.size else (0.0, 1.0)
-    if lo < 0:
-        m = max(-lo, hi)
-        return "RdBu_r", -m, m
-    return "gray", 0.0, hi if hi > 1 else 1.0
+def _lut(cmap):
+    """A colormap as a (256, 3) uint8 lookup table (cached by name)."""
+    if cmap.name not in _LUTS:
+        _LUTS[cmap.name] = np.round(cmap(np.linspace(0, 1, 256))[:, :3] * 255).astype(np.uint8)
+    return _LUTS[cmap.name]
 
 
 def _array_png(array, size=_PANEL):
     """PNG bytes of a 2-D array, colour-mapped, upscaled by an integer factor towards ``size``.
 
-    Small maps are enlarged with nearest-neighbour (each value a sharp square) so that the
-    browser does not blur them. Returns (png bytes, colormap name, vmin, vmax).
+    The colours are those of every figure of :mod:`cnnviz.viz` (:func:`cnnviz.viz.cmap_norm`):
+    gray from 0 to 1 (or to the maximum when it exceeds 1), or the diverging map centred on 0
+    when the map goes negative. Small maps are enlarged with nearest-neighbour (each value a
+    sharp square) so that the browser does not blur them. Returns (png bytes, colormap name,
+    vmin, vmax).
     """
     from PIL import Image
 
     array = np.asarray(array, dtype=np.float64)
-    name, vmin, vmax = _color_scale(array)
-    index = np.rint((array - vmin) * (255 / (vmax - vmin))).astype(np.uint8)
+    cmap, norm = viz.cmap_norm(array)
+    vmin, vmax = float(norm.vmin), float(norm.vmax)
+    index = np.rint(np.clip((array - vmin) * (255 / (vmax - vmin)), 0, 255)).astype(np.uint8)
     factor = max(1, min(32, size // max(array.shape)))
     if factor > 1:
         index = np.repeat(np.repeat(index, factor, axis=0), factor, axis=1)
-    if name == "gray":
+    if cmap.name == "gray":
         picture = Image.fromarray(index, mode="L")
     else:
-        picture = Image.fromarray(_lut(name)[index], mode="RGB")
+        picture = Image.fromarray(_lut(cmap)[index], mode="RGB")
     buffer = io.BytesIO()
     picture.save(buffer, format="png", compress_level=1)
-    return buffer.getvalue(), name, vmin, vmax
+    return buffer.getvalue(), cmap.name, vmin, vmax
 
 
 def _figure(width, height, dpi=_DPI):
@@ -317,7 +265,7 @@ def _shape_text(shape):
 
 
 def _range_text(name, vmin, vmax):
-    if name == "RdBu_r":
+    if name != "gray":
         return f"blue −{vmax:.3g} · white 0 · red +{vmax:.3g}"
     return f"black {vmin:.3g} · white {vmax:.3g}"
 
@@ -328,13 +276,9 @@ def _range_text(name, vmin, vmax):
 
 
 def _slider(description, value, low, high, continuous_update=True):
+    bounds = {"value": value, "min": low, "max": high}
     return widgets.IntSlider(
-        value=value,
-        min=low,
-        max=high,
-        description=description,
-        style=_DESCRIPTION,
-        continuous_update=continuous_update,
+        description=description, style=_DESCRIPTION, continuous_update=continuous_update, **bounds
     )
 
 
@@ -356,16 +300,14 @@ def _image_choice(image):
     arrays = {}
     value = "photo"
     if isinstance(image, str):
-        if image not in images.SAMPLES:
-            raise ValueError(f"image must be one of {', '.join(map(repr, names))}, got {image!r}")
-        value = image
+        value = check_choice(image, "image", names)
     elif image is not None:
-        array = np.asarray(image)
+        array = check_array(image, "image")
         if array.ndim == 3 and array.shape[-1] in (3, 4):
             array = images.to_grayscale(array[..., :3])
-        if array.ndim != 2 or min(array.shape) < 1 or array.dtype.kind not in "biuf":
+        if array.ndim != 2 or min(array.shape) < 1:
             raise ValueError(
-                f"image must be a 2-D (H, W) or an RGB (H, W, 3) array of numbers, "
+                f"image must be a non-empty (H, W) or RGB (H, W, 3) array, "
                 f"got shape {np.shape(image)}"
             )
         value = "your image"
@@ -394,9 +336,30 @@ class _Explorer:
     def _say(self, message):
         self._message = message
         if message:
-            self.alert.value = f'<span style="color:#c00000"><b>{html.escape(message)}</b></span>'
+            color = COLORS["unreached"]  # the palette's colour of errors
+            self.alert.value = f'<span style="color:{color}"><b>{html.escape(message)}</b></span>'
         else:
             self.alert.value = ""
+
+    def _attempt(self, compute, *args, **kwargs):
+        """``compute(*args, **kwargs)``, or None when ops refuses it, and ``.message`` says why.
+
+        Ops decide, widgets explain: the message is ``"No output: <err>. <advice>"``, the
+        ``ValueError`` of :mod:`cnnviz.ops` or :mod:`cnnviz.arithmetic` in its own words, with
+        its facts (a :class:`~cnnviz.arithmetic.KernelDoesNotFitError` names the kernel, its
+        span and the padded input), then :meth:`_advice`: what to change.
+        """
+        try:
+            result = compute(*args, **kwargs)
+        except ValueError as err:
+            self._say(f"No output: {err}. {self._advice(err)}")
+            return None
+        self._say("")
+        return result
+
+    def _advice(self, err):
+        """What to change after ops refused the setting with ``err``."""
+        return ""
 
     def _observe(self, controls):
         for control in controls:
@@ -504,7 +467,8 @@ class ConvExplorer(_ImageExplorer):
         ``kernel`` to ``"custom"``. Larger presets (Gaussian 5x5, Gabor 11x11) disable them.
     stride, padding, dilation : ipywidgets.IntSlider
     padding_mode : ipywidgets.Dropdown
-        ``"zeros"``, ``"reflect"``, ``"replicate"`` or ``"circular"``, as ``torch.nn.Conv2d``.
+        One of :data:`cnnviz.ops.PADDING_MODES` (``"zeros"``, ``"reflect"``, ``"replicate"``,
+        ``"circular"``), as ``torch.nn.Conv2d``.
     input_array : numpy.ndarray
         The current input image, float64 ``(H, W)``.
     weight : numpy.ndarray
@@ -515,7 +479,7 @@ class ConvExplorer(_ImageExplorer):
     message : str
         Why there is no output ('' when there is one).
     info : ipywidgets.HTML
-        The output shape and the output-size formula with the numbers substituted.
+        The output shape and the output-size formula with the numbers filled in.
     widget : ipywidgets.VBox
         The whole explorer.
 
@@ -527,7 +491,7 @@ class ConvExplorer(_ImageExplorer):
     >>> w.output.shape
     (64, 64)
     >>> print(w.formula)
-    o = ⌊(128 + 2·1 − 1·(3−1) − 1)/2⌋ + 1 = 64
+    o = ⌊(128 + 2·1 − 1·(3 − 1) − 1) / 2⌋ + 1 = 64
     """
 
     def __init__(self, image=None):
@@ -549,7 +513,7 @@ class ConvExplorer(_ImageExplorer):
         self.padding = _slider("padding p", 1, 0, 8)
         self.dilation = _slider("dilation d", 1, 1, 4)
         self.padding_mode = widgets.Dropdown(
-            options=list(_PADDING_MODES),
+            options=list(ops.PADDING_MODES),
             value="zeros",
             description="padding mode",
             style=_DESCRIPTION,
@@ -648,35 +612,22 @@ class ConvExplorer(_ImageExplorer):
 
     # -- compute and draw -------------------------------------------------------------------
 
-    def _problem(self, x, kernel, p, s, d):
-        """Why this setting gives no output ('' if it gives one)."""
-        padded = (x.shape[0] + 2 * p, x.shape[1] + 2 * p)
-        span = tuple(d * (k - 1) + 1 for k in kernel.shape)
-        if span[0] > padded[0] or span[1] > padded[1]:
-            return (
-                f"The kernel does not fit: a {_shape_text(kernel.shape)} kernel with dilation "
-                f"{d} spans {_shape_text(span)} pixels, but the padded input is only "
-                f"{_shape_text(padded)} ({_shape_text(x.shape)} + 2·{p}). "
-                f"Raise the padding, lower the dilation or pick a smaller kernel."
-            )
-        return ""
-
     def update(self):
         """Recompute ``.output`` with :func:`cnnviz.ops.conv2d` and redraw what changed."""
         x, kernel = self.input_array, self.weight
         s, p, d = self.stride.value, self.padding.value, self.dilation.value
         mode = self.padding_mode.value
         lines, notes = _formula_lines(x.shape, kernel.shape, p, s, d)
-        message = self._problem(x, kernel, p, s, d)
-        output = None
-        if not message:
-            try:
-                output = ops.conv2d(x, kernel, stride=s, padding=p, dilation=d, padding_mode=mode)
-            except ValueError as err:  # e.g. reflect padding as large as the image
-                message = f"No output: {err}."
-        self.output = output
-        self._draw(x, kernel, output, lines, notes, (s, p, d, mode))
-        self._say(message)
+        self.output = self._attempt(
+            ops.conv2d, x, kernel, stride=s, padding=p, dilation=d, padding_mode=mode
+        )
+        self._draw(x, kernel, self.output, lines, notes, (s, p, d, mode))
+
+    def _advice(self, err):
+        if isinstance(err, arithmetic.KernelDoesNotFitError):
+            return "Raise the padding, lower the dilation or pick a smaller kernel."
+        limit = _limit(err)  # reflect or circular padding wider than the image
+        return f"Lower the padding{f' to at most {limit}' if limit else ''} or pick another mode."
 
     def _kernel_png(self, kernel, key):
         """The kernel with its values (:func:`cnnviz.viz.show_kernel`), or colours only if large."""
@@ -705,7 +656,7 @@ class ConvExplorer(_ImageExplorer):
         shape = self._draw_output(output, "output")
         text = [
             f"<b>output {shape}</b> — stride={s}, padding={p} ({mode}), dilation={d}",
-            "<code>o = ⌊(i + 2p − d·(k−1) − 1)/s⌋ + 1</code>",
+            f"<code>{arithmetic.FORMULA}</code>",
             *(f"<code>{html.escape(line)}</code>" for line in lines),
             *(f"<i>{html.escape(note)}</i>" for note in notes),
         ]
@@ -720,25 +671,6 @@ class ConvExplorer(_ImageExplorer):
 # ---------------------------------------------------------------------------------------------
 # ArithmeticExplorer
 # ---------------------------------------------------------------------------------------------
-
-
-def _tap_counts(i, k, p, s, d, transposed=False, output_padding=0):
-    """How many (input pixel, kernel tap) pairs meet at each output position, along one axis.
-
-    Convolution: output ``o`` reads input ``o*s - p + t*d`` for taps ``t``; transposed
-    convolution: input ``a`` writes output ``a*s - p + t*d``. Padding contributes nothing.
-    """
-    a = np.arange(i)[:, None]
-    t = np.arange(k)[None, :]
-    if transposed:
-        size = (i - 1) * s - 2 * p + d * (k - 1) + output_padding + 1
-        positions = (a * s - p + t * d).ravel()
-        positions = positions[(positions >= 0) & (positions < size)]
-        return np.bincount(positions, minlength=size).astype(np.float64)
-    size = (i + 2 * p - d * (k - 1) - 1) // s + 1
-    o = np.arange(size)[:, None]
-    reads = o * s - p + t * d
-    return ((reads >= 0) & (reads < i)).sum(axis=1).astype(np.float64)
 
 
 class ArithmeticExplorer(_Explorer):
@@ -764,23 +696,28 @@ class ArithmeticExplorer(_Explorer):
         ``conv2d(ones, ones)`` or ``conv_transpose2d(ones, ones)``. Its shape is the output
         size; uneven values in the transposed case are the overlaps behind checkerboard
         artifacts. None when the setting is impossible.
-    size : int or None
-        ``o``.
+    output_size : int or None
+        ``o`` (:func:`cnnviz.arithmetic.output_size` or
+        :func:`~cnnviz.arithmetic.transpose_output_size`), None when the setting is impossible.
     formula : str
-        The formula with the numbers substituted.
+        The formula with the numbers filled in (:func:`cnnviz.arithmetic.formula_text`).
 
     Examples
     --------
     >>> w = ArithmeticExplorer(i=5, k=3)
-    >>> w.output.shape, w.size
+    >>> w.output.shape, w.output_size
     ((3, 3), 3)
     >>> w.stride.value, w.transposed.value = 2, True
     >>> w.formula
-    'o = (5 − 1)·2 − 2·0 + 1·(3−1) + 0 + 1 = 11'
+    'o = (5 − 1)·2 − 2·0 + 1·(3 − 1) + 0 + 1 = 11'
     """
 
     def __init__(self, i=5, k=3, p=0, s=1, d=1):
         super().__init__()
+        i, k, p, s, d = (
+            check_int(v, n, minimum=0 if n == "p" else 1)
+            for v, n in zip((i, k, p, s, d), "ikpsd", strict=True)
+        )
         # A diagram takes tens of milliseconds to draw: redraw when a slider is released,
         # not at every value it passes while dragged (which would queue up redraws).
         self.input_size = _slider("input size i", i, 1, max(16, i), continuous_update=False)
@@ -793,7 +730,7 @@ class ArithmeticExplorer(_Explorer):
         self.output_padding = _slider("output_padding", 0, 0, 3, continuous_update=False)
         self.output_padding.disabled = True
         self.view = _picture()
-        self.size = None
+        self.output_size = None
         self.formula = ""
         self.widget = widgets.VBox(
             [
@@ -823,29 +760,6 @@ class ArithmeticExplorer(_Explorer):
         )
         self.update()
 
-    def _problem(self, i, k, p, s, d, transposed, output_padding, o):
-        if transposed:
-            if output_padding >= max(s, d):
-                return (
-                    f"output_padding {output_padding} must be smaller than the stride {s} or "
-                    f"the dilation {d} (torch's rule): it only restores the rows a strided "
-                    f"convolution dropped."
-                )
-            if o < 1:
-                return (
-                    f"No output: padding {p} crops 2·{p} = {2 * p} rows and columns from the "
-                    f"{o + 2 * p} that the transposed convolution produces. Lower the padding."
-                )
-            return ""
-        if o < 1:
-            span = d * (k - 1) + 1
-            return (
-                f"The kernel does not fit: a kernel of size {k} with dilation {d} spans {span} "
-                f"pixels, but the padded input is only {i + 2 * p} ({i} + 2·{p}). "
-                f"Raise the padding or lower the dilation or the kernel size."
-            )
-        return ""
-
     def update(self):
         """Recompute the size, the formula, ``.output`` and the diagram."""
         i, k = self.input_size.value, self.kernel_size.value
@@ -853,32 +767,41 @@ class ArithmeticExplorer(_Explorer):
         transposed = self.transposed.value
         self.output_padding.disabled = not transposed
         op = self.output_padding.value if transposed else 0
+        options = {"transposed": transposed, "output_padding": op}
+        self.formula = _numbers(i, k, p, s, d, **options)
         if transposed:
-            o = (i - 1) * s - 2 * p + d * (k - 1) + op + 1
-            self.formula = conv_transpose_size_formula(i, k, p, s, d, op)
-            rule = "o = (i − 1)·s − 2p + d·(k − 1) + output_padding + 1"
+            o = self._attempt(arithmetic.transpose_output_size, i, k, p, s, d, output_padding=op)
         else:
-            o = (i + 2 * p - d * (k - 1) - 1) // s + 1
-            self.formula = conv_size_formula(i, k, p, s, d)
-            rule = "o = ⌊(i + 2p − d·(k − 1) − 1)/s⌋ + 1"
-        message = self._problem(i, k, p, s, d, transposed, op, o)
-        if message:
-            self.size, self.output = None, None
-        else:
-            counts = _tap_counts(i, k, p, s, d, transposed, op)
-            self.size, self.output = o, np.outer(counts, counts)
+            o = self._attempt(arithmetic.output_size, i, k, p, s, d)
+        self.output_size = o
+        fits = o is not None
+        counts = arithmetic.coverage(i, k, p, s, d, **options) if fits else None
+        self.output = np.outer(counts, counts) if fits else None
         kind = "transposed convolution" if transposed else "convolution"
-        notes = [] if transposed or message else [_unused_note(i, k, p, s, d, "both")]
+        rule = arithmetic.TRANSPOSE_FORMULA if transposed else arithmetic.FORMULA
+        notes = [] if transposed or not fits else [_unused_note(i, k, p, s, d, "both")]
         self.info.value = "<br>".join(
             [
-                f"<b>{kind}: output {o}×{o}</b>" if not message else f"<b>{kind}: no output</b>",
+                f"<b>{kind}: output {o}×{o}</b>" if fits else f"<b>{kind}: no output</b>",
                 f"<code>{rule}</code>",
                 f"<code>{html.escape(self.formula)}</code>",
                 *(f"<i>{html.escape(n)}</i>" for n in notes if n),
             ]
         )
-        self._say(message)
         self._draw(i, k, p, s, d, transposed, op)
+
+    def _advice(self, err):
+        """What to change; which rule failed is the argument the error names first (the
+        convention of :mod:`cnnviz._checks`)."""
+        if not self.transposed.value:
+            return "Raise the padding or lower the dilation or the kernel size."
+        if str(err).startswith("output_padding"):
+            return "output_padding only adds back rows that a strided convolution dropped."
+        p = self.padding.value
+        return (
+            f"The transposed convolution's padding crops 2·{p} = {2 * p} rows and columns "
+            f"from its output: lower the padding."
+        )
 
     def _draw(self, i, k, p, s, d, transposed, op):
         """The diagram of :func:`cnnviz.viz.conv_arithmetic_diagram` (it draws the impossible
@@ -903,6 +826,12 @@ class ArithmeticExplorer(_Explorer):
 # ---------------------------------------------------------------------------------------------
 
 _POOLS = {"max": ops.max_pool2d, "avg": ops.avg_pool2d, "min": ops.min_pool2d}
+
+
+def _limit(err):
+    """The largest padding the broken rule allows, from the error's facts ('' when absent)."""
+    limit = getattr(err, "limit", None)
+    return min(limit) if isinstance(limit, (tuple, list)) else (limit or "")
 
 
 class PoolingExplorer(_ImageExplorer):
@@ -932,7 +861,7 @@ class PoolingExplorer(_ImageExplorer):
     >>> w.output.shape
     (32, 32)
     >>> w.padding.value = 3
-    >>> w.output is None, w.message.startswith("padding 3 must be at most half the window 4")
+    >>> w.output is None, "at most half the window" in w.message
     (True, True)
     """
 
@@ -962,32 +891,22 @@ class PoolingExplorer(_ImageExplorer):
         self._observe([self.image, self.mode, self.kernel_size, self.stride, self.padding])
         self.update()
 
+    def _advice(self, err):
+        if isinstance(err, arithmetic.KernelDoesNotFitError):
+            return "Raise the padding or narrow the window."
+        limit = _limit(err)  # padding more than half the window
+        here = f" ({limit} here)" if limit else ""
+        return f"Keep the padding at most half the window{here}, or widen the window."
+
     def update(self):
         """Recompute ``.output`` with the pooling op of :mod:`cnnviz.ops` and redraw."""
         x = self.input_array
         k, s, p = self.kernel_size.value, self.stride.value, self.padding.value
         mode = self.mode.value
         lines, notes = _formula_lines(x.shape, (k, k), p, s, 1)
-        message = ""
-        if 2 * p > k:
-            message = (
-                f"padding {p} must be at most half the window {k} (torch's rule: a window must "
-                f"never lie entirely in the padding). Lower the padding or widen the window."
-            )
-        elif k > min(x.shape) + 2 * p:
-            message = (
-                f"The window does not fit: {k}×{k} is larger than the padded input "
-                f"{_shape_text((x.shape[0] + 2 * p, x.shape[1] + 2 * p))}."
-            )
-        output = None
-        if not message:
-            try:
-                output = _POOLS[mode](x, k, stride=s, padding=p)
-            except ValueError as err:
-                message = f"No output: {err}."
-        self.output = output
+        self.output = self._attempt(_POOLS[mode], x, k, stride=s, padding=p)
         self._draw_input(x)
-        shape = self._draw_output(output, f"{mode} pool")
+        shape = self._draw_output(self.output, f"{mode} pool")
         self.info.value = "<br>".join(
             [
                 f"<b>{mode} pooling: output {shape}</b> — window {k}×{k}, stride {s}, padding {p}",
@@ -995,7 +914,6 @@ class PoolingExplorer(_ImageExplorer):
                 *(f"<i>{html.escape(note)}</i>" for note in notes),
             ]
         )
-        self._say(message)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1004,22 +922,10 @@ class PoolingExplorer(_ImageExplorer):
 
 
 def _activation(name, x, negative_slope):
-    """(f(x), f'(x)) of an activation of :mod:`cnnviz.ops`; derivatives as torch's autograd."""
-    if name == "relu":
-        return ops.relu(x), (x > 0).astype(float)
-    if name == "leaky_relu":
-        return ops.leaky_relu(x, negative_slope), np.where(x > 0, 1.0, negative_slope)
-    if name == "sigmoid":
-        y = ops.sigmoid(x)
-        return y, y * (1 - y)
-    if name == "tanh":
-        y = ops.tanh(x)
-        return y, 1 - y**2
-    from scipy.special import erf  # as cnnviz.ops.gelu: NumPy has no erf
-
-    cdf = 0.5 * (1 + erf(x / math.sqrt(2)))
-    pdf = np.exp(-0.5 * x**2) / math.sqrt(2 * math.pi)
-    return ops.gelu(x), cdf + x * pdf
+    """(f(x), f'(x)) from the registry :data:`cnnviz.ops.ACTIVATIONS` (torch's derivatives)."""
+    activation = ops.ACTIVATIONS[name]
+    options = {"negative_slope": negative_slope} if "negative_slope" in activation.options else {}
+    return activation.function(x, **options), activation.derivative(x, **options)
 
 
 class ActivationExplorer(_Explorer):
@@ -1028,7 +934,8 @@ class ActivationExplorer(_Explorer):
     Attributes
     ----------
     activation : ipywidgets.Dropdown
-        ``"relu"``, ``"leaky_relu"``, ``"sigmoid"``, ``"tanh"`` or ``"gelu"``.
+        A name of :data:`cnnviz.ops.ACTIVATIONS`: ``"relu"``, ``"leaky_relu"``, ``"sigmoid"``,
+        ``"tanh"`` or ``"gelu"``.
     x : ipywidgets.FloatSlider
         The point marked on both curves.
     negative_slope : ipywidgets.FloatSlider
@@ -1052,7 +959,7 @@ class ActivationExplorer(_Explorer):
     def __init__(self):
         super().__init__()
         self.activation = widgets.Dropdown(
-            options=list(_ACTIVATIONS),
+            options=list(ops.ACTIVATIONS),
             value="relu",
             description="activation",
             style=_DESCRIPTION,
@@ -1075,13 +982,16 @@ class ActivationExplorer(_Explorer):
         self.view = _picture()
         fig = self._fig = _figure(6.4, 3.4)
         ax = self._ax = fig.add_subplot()
-        (self._f_line,) = ax.plot(self.grid, self.grid, color="C0", lw=2, label="f(x)")
-        (self._df_line,) = ax.plot(self.grid, self.grid, color="C1", lw=1.5, ls="--", label="f′(x)")
-        self._marker = ax.axvline(0, color="0.3", lw=0.8, ls=":")
-        (self._f_dot,) = ax.plot([0], [0], "o", color="C0")
-        (self._df_dot,) = ax.plot([0], [0], "o", color="C1")
-        ax.axhline(0, color="0.6", lw=0.8)
-        ax.axvline(0, color="0.6", lw=0.8)
+        f_color, df_color = _SERIES
+        (self._f_line,) = ax.plot(self.grid, self.grid, color=f_color, lw=2, label="f(x)")
+        (self._df_line,) = ax.plot(
+            self.grid, self.grid, color=df_color, lw=1.5, ls="--", label="f′(x)"
+        )
+        self._marker = ax.axvline(0, color=COLORS["muted"], lw=0.8, ls=":")
+        (self._f_dot,) = ax.plot([0], [0], "o", color=f_color)
+        (self._df_dot,) = ax.plot([0], [0], "o", color=df_color)
+        ax.axhline(0, color=COLORS["rule"], lw=0.8)
+        ax.axvline(0, color=COLORS["rule"], lw=0.8)
         ax.set_xlim(-4, 4)
         ax.set_xlabel("x")
         ax.legend(loc="upper left")
@@ -1167,15 +1077,12 @@ class SoftmaxExplorer(_Explorer):
 
     def __init__(self, logits=(2.5, 1.8, 0.2), labels=("cat", "dog", "elephant")):
         super().__init__()
-        values = np.asarray(logits, dtype=float)
-        if values.ndim != 1 or values.size < 2:
-            raise ValueError(f"logits must be a sequence of at least 2 numbers, got {logits!r}")
-        labels = [f"class {n}" for n in range(values.size)] if labels is None else list(labels)
-        if len(labels) != values.size:
-            raise ValueError(
-                f"labels must name each of the {values.size} logits, got {len(labels)} labels"
-            )
-        self.labels = labels
+        values = check_array(logits, "logits", ndims=(1,))
+        if values.size < 2:
+            raise ValueError(f"logits must be at least 2 numbers, one per class, got {logits!r}")
+        if labels is None:
+            labels = [f"class {n}" for n in range(values.size)]
+        self.labels = check_strings(labels, "labels", count=values.size)
         self.logits = [
             widgets.FloatSlider(
                 value=float(v),
@@ -1200,7 +1107,7 @@ class SoftmaxExplorer(_Explorer):
         fig = self._fig = _figure(6.4, 3.2)
         ax = self._ax = fig.add_subplot()
         positions = np.arange(values.size)
-        self._bars = list(ax.bar(positions, np.zeros(values.size), color="tab:blue", width=0.7))
+        self._bars = list(ax.bar(positions, np.zeros(values.size), color=_SERIES[0], width=0.7))
         self._texts = [ax.text(x, 0, "", ha="center", va="bottom", fontsize=9) for x in positions]
         ax.set_xticks(positions)
         ax.set_xticklabels(labels, rotation=0 if values.size <= 6 else 45)
@@ -1225,7 +1132,7 @@ class SoftmaxExplorer(_Explorer):
         top = int(p.argmax())
         for n, (bar, text, value) in enumerate(zip(self._bars, self._texts, p, strict=True)):
             bar.set_height(value)
-            bar.set_color(_HIGHLIGHT if n == top else "tab:blue")
+            bar.set_color(HIGHLIGHT if n == top else _SERIES[0])
             text.set_y(value + 0.01)
             text.set_text(f"{100 * value:.1f}%")
         self._ax.set_title(f"softmax(z / T) with temperature T = {t:.2f}", fontsize=10)

@@ -1,16 +1,19 @@
 """Tests of cnnviz.viz: each picture shows the right data, says the right thing in its titles,
-and every number it computes agrees with cnnviz.ops."""
+every number it computes agrees with cnnviz.ops and cnnviz.arithmetic, its colours are those of
+cnnviz.palette, and every argument is checked as everywhere in cnnviz."""
+
+import dataclasses
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from matplotlib.animation import FuncAnimation
+from matplotlib.animation import AbstractMovieWriter, FuncAnimation
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from cnnviz import ops, viz
+from cnnviz import arithmetic, ops, palette, viz
 
 D2L_X = np.arange(9).reshape(3, 3)
 D2L_K = np.array([[0, 1], [2, 3]])
@@ -25,6 +28,15 @@ def data(ax, k=0):
 
 def texts(ax):
     return [t.get_text() for t in ax.texts if t.get_visible()]
+
+
+def with_gid(ax, gid):
+    return [p for p in ax.patches if p.get_gid() == gid]
+
+
+def printed(text):
+    """The number a figure prints (with a true minus sign), as a float."""
+    return float(text.replace("\u2212", "-"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -69,6 +81,21 @@ def test_show_image_gray_keeps_brightness_and_diverging_for_negative():
     assert (im.norm.vmin, im.norm.vmax) == (-2, 2)
 
 
+def test_cmap_norm_is_the_colour_rule_of_every_picture():
+    cmap, norm = viz.cmap_norm(np.array([[0.2, 0.6]]))
+    assert (cmap.name, norm.vmin, norm.vmax) == ("gray", 0, 1)  # [0, 1] images: no stretch
+    cmap, norm = viz.cmap_norm(np.array([[0, 200]], dtype=np.uint8))
+    assert (cmap.name, norm.vmin, norm.vmax) == ("gray", 0, 255)
+    cmap, norm = viz.cmap_norm(np.array([[0.0, 7.0]]))
+    assert (norm.vmin, norm.vmax) == (0, 7)
+    cmap, norm = viz.cmap_norm(np.array([[-1.0, 3.0]]))
+    assert (cmap.name, norm.vmin, norm.vmax) == (palette.DIVERGING, -3, 3)
+    image = viz.show_image(np.array([[-1.0, 3.0]])).axes[0].images[0]
+    assert (image.get_cmap().name, image.norm.vmin, image.norm.vmax) == (cmap.name, -3, 3)
+    with pytest.raises(ValueError, match="cmap must be the name of a matplotlib colormap"):
+        viz.cmap_norm(D2L_X, cmap="no such map")
+
+
 def test_show_images_grid_titles_and_layouts():
     batch = RNG.random((5, 6, 6))
     fig = viz.show_images(batch, titles=list("abcde"), ncols=3)
@@ -79,7 +106,7 @@ def test_show_images_grid_titles_and_layouts():
     nchw = RNG.random((2, 3, 4, 5))  # (N, C, H, W) batches are shown as RGB
     fig = viz.show_images(nchw)
     assert data(fig.axes[1]).shape == (4, 5, 3)
-    with pytest.raises(ValueError, match="titles has 1 entries for 2 images"):
+    with pytest.raises(ValueError, match="titles must have 2 entries, one per image, got 1"):
         viz.show_images(nchw, titles=["x"])
 
 
@@ -94,7 +121,9 @@ def test_show_kernel_prints_values_on_a_centred_diverging_map():
 
     big = viz.show_kernel(np.ones((15, 15)), title="box")
     assert len(big.axes) == 2 and texts(big.axes[0]) == []  # a colorbar instead of numbers
-    with pytest.raises(ValueError, match=r"kernel must be 2-D \(H, W\), got shape \(3,\)"):
+    with pytest.raises(
+        ValueError, match=r"kernel must have 2 \(H, W\) dimensions, got shape \(3,\)"
+    ):
         viz.show_kernel([1, 2, 3])
 
 
@@ -105,7 +134,7 @@ def test_show_kernel_prints_values_on_a_centred_diverging_map():
 
 def test_conv_step_d2l_example():
     fig = viz.show_conv_step(D2L_X, D2L_K)
-    assert fig.cnnviz_value == 19
+    assert fig.cnnviz == viz.ConvStepResult(value=19.0, position=(0, 0))
     assert fig.get_suptitle() == "stride=1, padding=0 → 2×2"
     inp, kernel, products, text, out = fig.axes  # in reading order
     np.testing.assert_array_equal(data(inp), D2L_X)
@@ -131,10 +160,13 @@ def test_conv_step_draws_padding_and_fills_the_output_up_to_the_position():
     np.testing.assert_array_equal(np.ma.getdata(padded), ops.pad2d(x, 1))
     assert padded.mask.sum() == 7 * 7 - 5 * 5  # the padding ring is drawn apart ...
     assert len([p for p in inp.patches if p.get_gid() == "padding"]) == 4  # ... and hatched
-    window = [p for p in inp.patches if p.get_linewidth() == 2.5][0]
+    (window,) = with_gid(inp, "window")
     assert window.get_xy() == (4 - 0.5, 2 - 0.5)  # the window of output (1, 2) starts at (2, 4)
+    assert (window.get_width(), window.get_height()) == (3, 3)
     np.testing.assert_array_equal(data(out), ops.conv2d(x, SOBEL, stride=2, padding=1))
-    row, below = [p for p in out.patches if p.get_facecolor() == (1, 1, 1, 1)]
+    (current,) = with_gid(out, "current")
+    assert current.get_xy() == (2 - 0.5, 1 - 0.5)  # output (1, 2) is outlined
+    row, below = with_gid(out, "unfilled")  # the cells after (1, 2) are not filled yet
     assert (row.get_x(), row.get_width()) == (2.5, 0)  # nothing left in row 1 ...
     assert (below.get_y(), below.get_height()) == (1.5, 1)  # ... and row 2 still empty
 
@@ -158,8 +190,8 @@ def test_conv_step_value_matches_conv2d(size, k, stride, padding, dilation, seed
     expected = ops.conv2d(x, w, stride=stride, padding=padding, dilation=dilation)
     position = tuple(int(rng.integers(n)) for n in expected.shape)
     fig = viz.show_conv_step(x, w, position, stride=stride, padding=padding, dilation=dilation)
-    assert fig.cnnviz_value == pytest.approx(expected[position], abs=1e-9)
-    assert fig.cnnviz_position == position
+    assert fig.cnnviz.value == pytest.approx(expected[position], abs=1e-9)
+    assert fig.cnnviz.position == position
     assert texts(fig.axes[3])[0].splitlines()[0] == f"y[{position[0]}, {position[1]}] ="
     plt.close("all")
 
@@ -168,35 +200,58 @@ def test_conv_step_large_image_has_no_numbers_but_a_highlight():
     fig = viz.show_conv_step(RNG.random((32, 32)), SOBEL, position=(10, 20), padding=1)
     inp, out = fig.axes[0], fig.axes[4]
     assert texts(inp) == [] and texts(out) == []
-    assert fig.axes[3].texts[0].get_text().endswith(f"≈ {viz._fmt(fig.cnnviz_value)}")
+    total = fig.axes[3].texts[0].get_text().splitlines()[-1]
+    assert total.startswith("≈ ")  # rounded to two decimals
+    assert printed(total[2:]) == pytest.approx(fig.cnnviz.value, abs=0.005)
     ring = [line for line in out.lines if line.get_visible()]
     assert [(line.get_xdata()[0], line.get_ydata()[0]) for line in ring] == [(20, 10)]
 
 
 def test_conv_step_refuses_bad_positions_and_kernels_with_clear_messages():
-    with pytest.raises(ValueError, match=r"position \(2, 0\) is outside the 2×2 output"):
+    with pytest.raises(ValueError, match=r"position must be inside the 2×2 output .*got \(2, 0\)"):
         viz.show_conv_step(D2L_X, D2L_K, position=(2, 0))
-    with pytest.raises(ValueError, match="does not fit"):
+    with pytest.raises(arithmetic.KernelDoesNotFitError, match="does not fit"):
         viz.show_conv_step(D2L_X, np.ones((4, 4)))
+    with pytest.raises(TypeError, match="stride must be an int or a pair of ints, got 1.0"):
+        viz.show_conv_step(D2L_X, D2L_K, stride=1.0)  # a type error, as in cnnviz.ops
 
 
 def test_animate_conv_subsamples_to_max_frames():
     anim = viz.animate_conv(RNG.random((9, 9)), SOBEL, max_frames=6)
     assert isinstance(anim, FuncAnimation)
-    positions = anim.cnnviz_positions  # 49 positions, 6 frames from first to last
+    positions = anim.cnnviz.positions  # 49 positions, 6 frames from first to last
     assert len(positions) == 6 and positions[0] == (0, 0) and positions[-1] == (6, 6)
-    assert positions == sorted(positions)
+    assert list(positions) == sorted(positions)
     assert anim.to_jshtml().count("data:image/png;base64") == 6
+
+
+class Recorder(AbstractMovieWriter):
+    """A movie writer that keeps, for each frame, what its figure says it shows."""
+
+    def setup(self, fig, outfile, dpi=None):
+        super().setup(fig, outfile, dpi)
+        self.frames = []
+
+    def grab_frame(self, **savefig_kwargs):
+        self.frames.append(self.fig.cnnviz)
+
+    def finish(self):
+        pass
 
 
 def test_animate_conv_exports_every_frame():
     x = RNG.integers(0, 9, (7, 7))
     anim = viz.animate_conv(x, SOBEL)  # 25 positions, all of them frames
     html = anim.to_jshtml()
-    assert len(anim.cnnviz_positions) == 25
+    assert len(anim.cnnviz.positions) == 25
     assert html.count("data:image/png;base64") == 25
-    anim._draw_frame((2, 3))  # frames carry the value of their position
-    assert anim._fig.cnnviz_value == ops.conv2d(x, SOBEL)[2, 3]
+    recorder = Recorder()
+    anim.save("unused", writer=recorder)  # each frame carries the value of its position
+    expected = ops.conv2d(x, SOBEL)
+    assert [frame.position for frame in recorder.frames] == list(anim.cnnviz.positions)
+    assert [frame.value for frame in recorder.frames] == [
+        expected[p] for p in anim.cnnviz.positions
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,21 +287,22 @@ X_POOL = np.array([[1, 0, 2, 3], [4, 6, 6, 8], [3, 1, 1, 0], [1, 2, 2, 4]])
 )
 def test_pooling_step(mode, position, value, chosen, op):
     fig = viz.show_pooling_step(X_POOL, 2, position=position, mode=mode)
-    assert fig.cnnviz_value == value and fig.cnnviz_chosen == chosen
+    assert fig.cnnviz == viz.PoolingStepResult(value, chosen)
     assert fig.get_suptitle() == f"{mode} pooling 2×2, stride=2 → 2×2"
     inp, text, out = fig.axes
     np.testing.assert_array_equal(data(inp), X_POOL)
     np.testing.assert_array_equal(data(out), op(X_POOL, 2))
-    assert texts(text)[0].endswith(f"= {viz._fmt(value)}")
-    circles = [line for line in inp.lines if line.get_marker() == "o"]
+    assert texts(text)[0].endswith(f"= {value:g}")
+    circles = [line for line in inp.lines if line.get_gid() == "chosen"]
     assert len(circles) == (chosen is not None)
     if chosen:
         assert (circles[0].get_ydata()[0], circles[0].get_xdata()[0]) == chosen
+        assert to_hex(circles[0].get_markeredgecolor()) == palette.CHOSEN
 
 
 def test_pooling_step_overlapping_windows_and_bad_mode():
     fig = viz.show_pooling_step(X_POOL, 3, stride=1, position=(1, 1))
-    assert fig.cnnviz_value == 8 and fig.get_suptitle().endswith("→ 2×2")
+    assert fig.cnnviz.value == 8 and fig.get_suptitle().endswith("→ 2×2")
     with pytest.raises(ValueError, match="mode must be one of 'max', 'avg', 'min'"):
         viz.show_pooling_step(X_POOL, mode="median")
 
@@ -272,12 +328,27 @@ def test_plot_activations_functions_and_derivatives():
     np.testing.assert_allclose(f.get_ydata(), ops.sigmoid(x))
     s = ops.sigmoid(x)
     np.testing.assert_allclose(df.get_ydata()[1:-1], (s * (1 - s))[1:-1], atol=1e-4)
+    np.testing.assert_allclose(df.get_ydata(), s * (1 - s), rtol=1e-12)  # exact, at the ends too
     relu_slope = fig.axes[0].lines[-1].get_ydata()
     np.testing.assert_allclose(relu_slope[np.abs(x) > 0.005], x[np.abs(x) > 0.005] > 0)
+    np.testing.assert_array_equal(relu_slope, x > 0)  # 0 at 0, as autograd
 
     assert len(viz.plot_activations("tanh", derivatives=False).axes[0].get_legend().texts) == 1
-    with pytest.raises(ValueError, match="names must be among"):
+    with pytest.raises(ValueError, match="names must be one of 'relu', .*, got 'swish'"):
         viz.plot_activations(["swish"])
+
+
+@pytest.mark.parametrize("name", list(ops.ACTIVATIONS))
+def test_plot_activations_draws_the_registry(name):
+    """f and f′ are those of ops.ACTIVATIONS; leaky ReLU with slope 0.1, so that it shows."""
+    (ax,) = viz.plot_activations(name).axes
+    activation = ops.ACTIVATIONS[name]
+    f, df = [line for line in ax.lines if line.get_label() in ("f(x)", "f′(x)")]
+    x = f.get_xdata()
+    options = {"negative_slope": 0.1} if name == "leaky_relu" else {}
+    np.testing.assert_array_equal(f.get_ydata(), activation.function(x, **options))
+    np.testing.assert_array_equal(df.get_ydata(), activation.derivative(x, **options))
+    assert ax.get_title().startswith(activation.label)
 
 
 def test_plot_softmax_bars_are_the_probabilities():
@@ -292,6 +363,9 @@ def test_plot_softmax_bars_are_the_probabilities():
         "elephant\nz = 0.2",
     ]
     assert to_hex(ax.patches[0].get_facecolor()) == viz.HIGHLIGHT.lower()  # the argmax
+    np.testing.assert_array_equal(fig.cnnviz.probabilities, heights)
+    with pytest.raises(ValueError, match="labels must have 3 entries, one per logit, got 2"):
+        viz.plot_softmax([2.5, 1.8, 0.2], ["cat", "dog"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -309,8 +383,9 @@ def test_arithmetic_diagram_formula_and_positions():
     setting, formula = fig.axes[0].get_title().splitlines()
     assert setting == "i=5, k=3, p=1, s=2, d=1 → o=3"
     assert formula.endswith("= ⌊(5 + 2·1 − 1·(3 − 1) − 1) / 2⌋ + 1 = ⌊4 / 2⌋ + 1 = 3")
-    assert fig.cnnviz_output_size == ops.conv_output_size(5, 3, 1, 2) == 3
-    assert centres(fig) == 9 and fig.cnnviz_unreached == 0
+    assert formula == arithmetic.formula_text(5, 3, p=1, s=2)  # the one renderer
+    assert fig.cnnviz.output_size == ops.conv_output_size(5, 3, 1, 2) == 3
+    assert centres(fig) == 9 and fig.cnnviz.unreached == 0
     roles = data(fig.axes[0])
     assert roles.shape == (7, 7) and (roles == 1).sum() == 25  # 5x5 input in a ring of 1
     (output,) = [im for im in fig.axes[0].images if im.get_gid() == "output"]
@@ -323,36 +398,49 @@ def test_arithmetic_diagram_formula_and_positions():
 )
 def test_arithmetic_diagram_shades_what_the_stride_never_reaches(i, k, p, s, d, unreached):
     fig = viz.conv_arithmetic_diagram(i, k, p, s, d)
-    assert (i + 2 * p - d * (k - 1) - 1) % s == unreached == fig.cnnviz_unreached
+    assert (i + 2 * p - d * (k - 1) - 1) % s == unreached == fig.cnnviz.unreached
+    assert unreached == arithmetic.unreached(i, k, p, s, d)
     patches = fig.axes[0].patches
     assert len([q for q in patches if q.get_gid() == "unreached-row"]) == unreached
     assert len([q for q in patches if q.get_gid() == "unreached-column"]) == unreached
-    assert "never reached" in fig.cnnviz_note
+    assert "never reached" in fig.cnnviz.note
+    numerator = i + 2 * p - d * (k - 1) - 1
+    assert f"= {numerator} mod {s} = {unreached}:" in fig.cnnviz.note
     assert centres(fig) == ops.conv_output_size(i, k, p, s, d) ** 2
 
 
 def test_arithmetic_diagram_says_when_the_kernel_does_not_fit():
     fig = viz.conv_arithmetic_diagram(3, 5)  # no exception
-    assert fig.cnnviz_output_size is None
-    assert fig.cnnviz_note.startswith("kernel does not fit")
-    assert fig.axes[0].get_legend().get_title().get_text() == fig.cnnviz_note
+    assert fig.cnnviz.output_size is None
+    with pytest.raises(arithmetic.KernelDoesNotFitError) as error:
+        arithmetic.output_size(3, 5)
+    assert "does not fit" in fig.cnnviz.note
+    assert fig.cnnviz.note == str(error.value)  # one wording of "the kernel does not fit"
+    assert fig.axes[0].get_legend().get_title().get_text() == fig.cnnviz.note
     assert fig.axes[0].get_title().splitlines()[0] == "i=3, k=5, p=0, s=1, d=1 → no output"
-    with pytest.raises(ValueError, match="k must be a positive int, got 0"):
+    assert fig.axes[0].get_title().splitlines()[1] == arithmetic.formula_text(3, 5)
+    with pytest.raises(ValueError, match="k must be positive, got 0"):
         viz.conv_arithmetic_diagram(3, 0)
+    with pytest.raises(TypeError, match="k must be an int, got 3.0"):
+        viz.conv_arithmetic_diagram(3, 3.0)
 
 
 def test_arithmetic_diagram_transposed():
     fig = viz.conv_arithmetic_diagram(3, 3, p=1, s=2, transposed=True, output_padding=1)
     o = ops.conv_transpose_output_size(3, 3, 1, 2, output_padding=1)
-    assert fig.cnnviz_output_size == o == 6
+    assert fig.cnnviz.output_size == o == 6
     title = fig.axes[0].get_title().splitlines()
     assert title[0] == "transposed: i=3, k=3, p=1, s=2, d=1, output_padding=1 → o=6"
-    assert title[2] == "= (3 − 1)·2 − 2·1 + 1·(3 − 1) + 1 + 1 = 6"
+    assert title[1] == arithmetic.TRANSPOSE_FORMULA
+    assert title[2] == "o = (3 − 1)·2 − 2·1 + 1·(3 − 1) + 1 + 1 = 6"
     roles = data(fig.axes[0])
     assert (roles == 1).sum() == 9 and (roles == 2).sum() == 25 - 9  # input, inserted zeros
     assert centres(fig) == 36
     bad = viz.conv_arithmetic_diagram(3, 3, s=2, transposed=True, output_padding=2)
-    assert bad.cnnviz_output_size is None and "output_padding" in bad.cnnviz_note
+    assert bad.cnnviz.output_size is None and "output_padding" in bad.cnnviz.note
+    with pytest.raises(ValueError) as error:
+        arithmetic.transpose_output_size(3, 3, s=2, output_padding=2)
+    assert bad.cnnviz.note == str(error.value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -381,7 +469,7 @@ def test_plot_history_and_redraw_in_place():
     assert len(fig.axes) == 2 and len(fig.axes[1].lines[0].get_xdata()) == 3
 
     assert len(viz.plot_history({"train_loss": [1.0]}).axes) == 1
-    with pytest.raises(ValueError, match="history needs one of"):
+    with pytest.raises(ValueError, match="history must have one of 'train_loss', .*got keys"):
         viz.plot_history({"lr": [0.1]})
 
 
@@ -418,3 +506,100 @@ def test_show_predictions_marks_wrong_ones_in_red():
     assert fig.get_suptitle() == "3 of 5 right (wrong ones in red)"
     titled = viz.show_predictions(images, y_true, y_pred, ["a", "b", "c"], title="mistakes")
     assert titled.get_suptitle() == "mistakes"
+
+
+# ---------------------------------------------------------------------------------------------
+# What the figures hand back, their colours, their arguments
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.filterwarnings("ignore:Animation was deleted")
+def test_results_are_frozen_records_on_fig_cnnviz():
+    results = [
+        viz.show_conv_step(D2L_X, D2L_K).cnnviz,
+        viz.show_pooling_step(X_POOL).cnnviz,
+        viz.plot_softmax([1.0, 2.0]).cnnviz,
+        viz.conv_arithmetic_diagram(5, 3).cnnviz,
+        viz.animate_conv(D2L_X, D2L_K).cnnviz,
+    ]
+    kinds = [
+        viz.ConvStepResult,
+        viz.PoolingStepResult,
+        viz.SoftmaxResult,
+        viz.ArithmeticResult,
+        viz.AnimationResult,
+    ]
+    for result, kind in zip(results, kinds, strict=True):
+        assert type(result) is kind
+        field = dataclasses.fields(result)[0].name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(result, field, None)
+    with pytest.raises(ValueError, match="read-only"):
+        results[2].probabilities[0] = 1.0
+    assert not [name for name in vars(viz.show_conv_step(D2L_X, D2L_K)) if "cnnviz_" in name]
+
+
+def test_colours_come_from_the_palette():
+    assert (viz.HIGHLIGHT, viz.CHOSEN, viz.DIVERGING) == (
+        palette.HIGHLIGHT,
+        palette.CHOSEN,
+        palette.DIVERGING,
+    )
+    fig = viz.show_conv_step(D2L_X, D2L_K, padding=1)
+    (window,) = with_gid(fig.axes[0], "window")
+    assert to_hex(window.get_edgecolor()) == palette.COLORS["highlight"]
+    bad = fig.axes[0].images[0].get_cmap().get_bad()
+    assert to_hex(bad) == palette.COLORS["padding"]  # the padding cells
+
+    diagram = viz.conv_arithmetic_diagram(6, 3, s=2)
+    ax = diagram.axes[0]
+    colours = {to_hex(c) for c in ax.images[0].get_cmap().colors}
+    assert {palette.COLORS["input"], palette.COLORS["padding"]} <= colours
+    (output,) = [im for im in ax.images if im.get_gid() == "output"]
+    assert to_hex(output.get_cmap().colors[0]) == palette.COLORS["output"]
+    (row,) = with_gid(ax, "unreached-row")
+    assert to_hex(row.get_edgecolor()) == palette.COLORS["unreached"]
+
+
+#: One valid call of each public function of viz, with every argument named.
+CALLS = {
+    "cmap_norm": dict(values=D2L_X, cmap=None, soft=False),
+    "show_image": dict(image=D2L_X, ax=None, title="x", cmap=None, colorbar=False),
+    "show_images": dict(images=[D2L_X], titles=["x"], ncols=2, cmap="gray", figsize=(2, 2)),
+    "show_kernel": dict(kernel=SOBEL, ax=None, title=None, decimals=2),
+    "show_feature_maps": dict(maps=RNG.normal(size=(2, 4, 4)), titles=None, ncols=2, colorbar=True),
+    "show_conv_step": dict(
+        image=D2L_X, kernel=D2L_K, position=(0, 0), stride=1, padding=0, dilation=1, decimals=2
+    ),
+    "animate_conv": dict(
+        image=D2L_X,
+        kernel=D2L_K,
+        stride=1,
+        padding=0,
+        dilation=1,
+        max_frames=2,
+        interval=100,
+        dpi=30,
+        decimals=2,
+    ),
+    "show_pooling_step": dict(
+        x=X_POOL, kernel_size=2, stride=2, position=(0, 0), mode="max", decimals=2
+    ),
+    "plot_activations": dict(names=["relu"], derivatives=True),
+    "plot_softmax": dict(logits=[1.0, 2.0], labels=["a", "b"], temperature=1.0, ax=None),
+    "conv_arithmetic_diagram": dict(
+        i=5, k=3, p=0, s=1, d=1, ax=None, transposed=False, output_padding=0
+    ),
+    "plot_history": dict(history={"train_loss": [1.0, 0.5]}, fig=None),
+    "plot_confusion_matrix": dict(
+        y_true=[0, 1], y_pred=[0, 0], classes=["a", "b"], normalize=True, ax=None
+    ),
+    "show_predictions": dict(
+        images=np.zeros((2, 4, 4)),
+        y_true=[0, 1],
+        y_pred=[0, 0],
+        classes=["a", "b"],
+        ncols=2,
+        title=None,
+    ),
+}

@@ -1,10 +1,11 @@
 """Tests of cnnviz.widgets: drive the controls from code and compare with cnnviz.ops.
 
 Every explorer's ``.output`` is checked against the op of :mod:`cnnviz.ops` called directly,
-and the text it shows (shape, formula, message) against the sizing rules of ``ops``. Runs
-under ipywidgets 7.7 and 8.x without a browser or a kernel.
+and the text it shows (shape, formula, message) against the sizing rules of ``ops`` and
+:mod:`cnnviz.arithmetic`. Runs under ipywidgets 7.7 and 8.x without a browser or a kernel.
 """
 
+import os
 import re
 from unittest import mock
 
@@ -13,18 +14,29 @@ import numpy as np
 import pytest
 
 from cnnviz import filters, images, ops
+from cnnviz.arithmetic import formula_text
+from cnnviz.palette import COLORS
 from cnnviz.widgets import (
     ActivationExplorer,
     ArithmeticExplorer,
     ConvExplorer,
     PoolingExplorer,
     SoftmaxExplorer,
-    conv_size_formula,
-    conv_transpose_size_formula,
 )
 
 PNG = b"\x89PNG\r\n\x1a\n"
 EXPLORERS = [ConvExplorer, ArithmeticExplorer, PoolingExplorer, ActivationExplorer, SoftmaxExplorer]
+
+
+def conv_size_formula(i, k, p=0, s=1, d=1):
+    """The formula as the explorers show it: the numbers filled in, then ``o``."""
+    return formula_text(i, k, p, s, d, style="numbers")
+
+
+def conv_transpose_size_formula(i, k, p=0, s=1, d=1, output_padding=0):
+    return formula_text(
+        i, k, p, s, d, transposed=True, output_padding=output_padding, style="numbers"
+    )
 
 
 def _last_number(text):
@@ -44,7 +56,7 @@ def _set(w, **values):
 
 
 # ---------------------------------------------------------------------------------------------
-# The formulas
+# The formulas (cnnviz.arithmetic.formula_text, as the explorers show them)
 # ---------------------------------------------------------------------------------------------
 
 
@@ -55,7 +67,7 @@ def test_conv_size_formula_matches_ops():
                 for s in (1, 2, 3):
                     for d in (1, 2):
                         text = conv_size_formula(i, k, p, s, d)
-                        assert text.startswith(f"o = ⌊({i} + 2·{p} − {d}·({k}−1) − 1)/{s}⌋")
+                        assert text.startswith(f"o = ⌊({i} + 2·{p} − {d}·({k} − 1) − 1) / {s}⌋")
                         if d * (k - 1) + 1 > i + 2 * p:  # ops raises; the text says so
                             assert text.endswith("→ no output")
                         else:
@@ -89,8 +101,8 @@ def test_conv_default_is_the_spec_example(conv):
         conv, image="photo", kernel="sobel_x", stride=2, padding=1, dilation=1, padding_mode="zeros"
     )
     assert conv.output.shape == (64, 64)
-    assert conv.formula == "o = ⌊(128 + 2·1 − 1·(3−1) − 1)/2⌋ + 1 = 64"
-    assert "o = ⌊(128 + 2·1 − 1·(3−1) − 1)/2⌋ + 1 = 64" in conv.info.value
+    assert conv.formula == "o = ⌊(128 + 2·1 − 1·(3 − 1) − 1) / 2⌋ + 1 = 64"
+    assert "o = ⌊(128 + 2·1 − 1·(3 − 1) − 1) / 2⌋ + 1 = 64" in conv.info.value
     assert "64×64" in conv.output_caption.value and "64×64" in conv.info.value
     assert conv.message == "" and conv.alert.value == ""
 
@@ -199,8 +211,10 @@ def test_conv_kernel_that_does_not_fit_gives_a_message_and_no_output():
     w.padding.value = 0
     w.dilation.value = 4  # a 3x3 kernel with dilation 4 spans 9 pixels > 6
     assert w.output is None
-    assert "does not fit" in w.message and "9×9" in w.message and "6×6" in w.message
-    assert "color:#c00000" in w.alert.value and "does not fit" in w.alert.value
+    # ops decides (its error names the span and the padded input), the widget explains
+    assert "does not fit" in w.message and "(9, 9)" in w.message and "(6, 6)" in w.message
+    assert w.message.startswith("No output: ") and "Raise the padding" in w.message
+    assert f"color:{COLORS['unreached']}" in w.alert.value and "does not fit" in w.alert.value
     assert "no output" in w.info.value
     assert bytes(w.output_view.value) == b""
     w.padding.value = 2  # 6 + 2*2 = 10 >= 9: fits again
@@ -254,7 +268,7 @@ def arith():
 def test_arithmetic_matches_ops(arith, i, k, p, s, d):
     _set(arith, transposed=False, input_size=i, kernel_size=k, padding=p, stride=s, dilation=d)
     o = ops.conv_output_size(i, k, p, s, d)
-    assert arith.size == o and arith.output.shape == (o, o)
+    assert arith.output_size == o and arith.output.shape == (o, o)
     np.testing.assert_allclose(
         arith.output, ops.conv2d(np.ones((i, i)), np.ones((k, k)), stride=s, padding=p, dilation=d)
     )
@@ -289,7 +303,7 @@ def test_arithmetic_transposed_toggle(arith, i, k, p, s, d, op):
     _set(arith, transposed=True, output_padding=op)
     assert not arith.output_padding.disabled
     o = ops.conv_transpose_output_size(i, k, p, s, d, op)
-    assert arith.size == o and arith.output.shape == (o, o)
+    assert arith.output_size == o and arith.output.shape == (o, o)
     assert arith.formula == conv_transpose_size_formula(i, k, p, s, d, op) != conv_formula
     assert "transposed convolution" in arith.info.value
     np.testing.assert_allclose(
@@ -323,20 +337,21 @@ def test_arithmetic_impossible_settings(arith):
         stride=1,
         dilation=1,
     )
-    assert arith.output is None and arith.size is None
+    assert arith.output is None and arith.output_size is None
     assert "does not fit" in arith.message and "no output" in arith.info.value
     arith.padding.value = 1  # 3 + 2 = 5: fits
     assert arith.message == "" and arith.output.shape == (1, 1)
     _set(arith, transposed=True, stride=2, output_padding=2)
-    assert arith.output is None and "output_padding 2 must be smaller" in arith.message
+    assert arith.output is None and "output_padding must be smaller" in arith.message
+    assert "got 2" in arith.message
     arith.output_padding.value = 1
     assert arith.message == ""
-    assert arith.size == ops.conv_transpose_output_size(3, 5, 1, 2, 1, 1)
+    assert arith.output_size == ops.conv_transpose_output_size(3, 5, 1, 2, 1, 1)
 
 
 def test_arithmetic_kernel_alias_and_arguments():
     w = ArithmeticExplorer(i=7, k=3, p=1, s=2, d=1)
-    assert w.kernel is w.kernel_size and w.size == 4
+    assert w.kernel is w.kernel_size and w.output_size == 4
 
 
 # ---------------------------------------------------------------------------------------------
@@ -452,7 +467,7 @@ def test_softmax_arguments():
     w = SoftmaxExplorer(logits=[0, 0, 0, 0], labels=None)
     np.testing.assert_allclose(w.output, 0.25)
     assert [s.description for s in w.logits] == ["class 0", "class 1", "class 2", "class 3"]
-    with pytest.raises(ValueError, match="labels must name each of the 2 logits"):
+    with pytest.raises(ValueError, match="labels must have 2 entries, one per class, got 1"):
         SoftmaxExplorer(logits=(1, 2), labels=("a",))
     with pytest.raises(ValueError, match="logits must be"):
         SoftmaxExplorer(logits=(1,), labels=("a",))
@@ -518,6 +533,53 @@ def test_pictures_show_the_output_pixel_for_pixel():
 def test_arithmetic_transposed_padding_that_crops_everything():
     w = ArithmeticExplorer(i=1, k=1, p=1)
     w.transposed.value = True  # (1 - 1)*1 - 2 + 0 + 0 + 1 = -1
-    assert w.output is None and w.size is None
+    assert w.output is None and w.output_size is None
     assert "crops 2·1 = 2 rows and columns" in w.message
     assert w.formula.endswith("= −1 → no output")
+
+
+# ---------------------------------------------------------------------------------------------
+# One home for each rule: the widgets use the registries of ops and the texts of arithmetic
+# ---------------------------------------------------------------------------------------------
+
+
+def test_activation_curves_come_from_the_registry(act):
+    assert list(act.activation.options) == list(ops.ACTIVATIONS)
+    for name, activation in ops.ACTIVATIONS.items():
+        _set(act, activation=name, negative_slope=0.2)
+        options = {"negative_slope": 0.2} if "negative_slope" in activation.options else {}
+        np.testing.assert_array_equal(act.output, activation.function(act.grid, **options))
+        np.testing.assert_array_equal(act.derivative, activation.derivative(act.grid, **options))
+
+
+def test_padding_modes_are_those_of_ops(conv):
+    assert tuple(conv.padding_mode.options) == tuple(ops.PADDING_MODES)
+
+
+def test_refusals_quote_ops_and_add_advice():
+    w = PoolingExplorer(image=np.ones((4, 4)))
+    _set(w, kernel_size=6, stride=1, padding=0)
+    with pytest.raises(ValueError) as err:
+        ops.max_pool2d(w.input_array, 6, stride=1)
+    assert w.message.startswith(f"No output: {err.value}. ")
+    assert len(w.message) > len(f"No output: {err.value}. ")  # and a sentence of advice
+
+
+def test_both_arithmetic_explorers_use_the_same_names():
+    from cnnviz.explorer import arithmetic_explorer
+
+    browser, widget = (
+        arithmetic_explorer(i=7, k=3, p=1, s=2),
+        ArithmeticExplorer(i=7, k=3, p=1, s=2),
+    )
+    assert browser.output_size == widget.output_size == 4
+    assert browser.formula == formula_text(7, 3, 1, 2)
+    assert widget.formula == formula_text(7, 3, 1, 2, style="numbers")
+
+
+def test_runs_under_the_ipywidgets_version_asked_for():
+    """`make test` runs this file a second time under Colab's ipywidgets 7.7.1 (see Makefile)."""
+    expected = os.environ.get("CNNVIZ_EXPECT_IPYWIDGETS")
+    if not expected:
+        pytest.skip("CNNVIZ_EXPECT_IPYWIDGETS is not set: the main environment's ipywidgets")
+    assert ipywidgets.__version__ == expected
