@@ -7,7 +7,11 @@
   layer, then three blocks of conv-pool-BatchNorm-GELU-conv-BatchNorm-GELU, a global max-pool
   and one linear layer. With widths (64, 256, 256) it is the ~2 M-parameter net that reaches
   94 % in a few seconds on a GPU; with (32, 64, 128) it is small enough for a laptop CPU.
-- :func:`summary`: a table of the layers, their output shapes and parameter counts.
+- :func:`summary`: a table of the layers, their output shapes and parameter counts;
+  :func:`count_parameters` and :func:`count_macs` (multiply-adds of a forward pass).
+
+Every constructor checks its arguments: a count given as a float (``num_classes=10.0``)
+raises ``TypeError``, a value out of range ``ValueError``, naming the argument.
 
 Requires PyTorch.
 
@@ -19,9 +23,15 @@ Examples
 torch.Size([2, 10])
 """
 
+from contextlib import contextmanager
+
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from ._checks import check_bool, check_choice, check_int, check_number
+from .ops import ACTIVATIONS
 
 __all__ = [
     "ConvBlock",
@@ -29,9 +39,30 @@ __all__ = [
     "FastNet",
     "Mul",
     "Whitening",
+    "count_macs",
     "count_parameters",
     "summary",
 ]
+
+
+def _check_sizes(value, name):
+    """A non-empty tuple of positive ints (``widths``, ``input_size``)."""
+    if not isinstance(value, (tuple, list)) or not value:
+        raise TypeError(f"{name} must be a non-empty tuple of ints, got {value!r}")
+    return tuple(check_int(v, f"{name}[{i}]", minimum=1) for i, v in enumerate(value))
+
+
+def _check_model(model):
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {model!r}")
+    return model
+
+
+def _check_momentum(bn_momentum):
+    """BatchNorm's momentum: a fraction, or None for a cumulative average."""
+    if bn_momentum is None:
+        return None
+    return check_number(bn_momentum, "bn_momentum", minimum=0, maximum=1)
 
 
 def count_parameters(model, trainable=False):
@@ -42,7 +73,67 @@ def count_parameters(model, trainable=False):
     >>> count_parameters(nn.Linear(3, 2))          # 3 x 2 weights + 2 biases
     8
     """
-    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable)
+    trainable = check_bool(trainable, "trainable")
+    return sum(
+        p.numel() for p in _check_model(model).parameters() if p.requires_grad or not trainable
+    )
+
+
+@contextmanager
+def _dry_run(model, input_size):
+    """Yield a function that runs ``model`` once on zeros of ``input_size``: in eval mode,
+    without gradients, on the model's device; the model's mode is restored afterwards."""
+    input_size = _check_sizes(input_size, "input_size")
+    was_training = _check_model(model).training
+    parameter = next(model.parameters(), None)
+    device = parameter.device if parameter is not None else "cpu"
+    try:
+        model.eval()
+        with torch.no_grad():
+            yield lambda: model(torch.zeros(input_size, device=device))
+    finally:
+        model.train(was_training)
+
+
+def count_macs(model, input_size=(1, 3, 32, 32)):
+    """Multiply-accumulate operations (MACs) of one forward pass on a batch of ``input_size``.
+
+    Units: one MAC is one multiply and one add, i.e. 2 FLOPs. A convolution costs
+    ``C_in k_h k_w / groups`` MACs per output value, a linear layer from ``n`` inputs ``n``
+    per output. Biases, normalization, activations and pooling are not counted (they are
+    cheap next to the products). For a batch of one (``input_size[0] == 1``) it is the
+    count per image.
+
+    Source: :class:`torch.utils.flop_counter.FlopCounterMode`, PyTorch's own count of the
+    FLOPs of matrix products and convolutions (2 per multiply-add); this returns half of its
+    total, from one forward pass on zeros in eval mode, without gradients.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    input_size : tuple of int, default (1, 3, 32, 32)
+
+    Returns
+    -------
+    int
+        Multiply-adds, for the whole batch.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``input_size`` is not a tuple of positive ints.
+
+    Examples
+    --------
+    >>> count_macs(nn.Linear(3, 2), (1, 3))           # 2 outputs x 3 inputs
+    6
+    >>> count_macs(nn.Conv2d(1, 4, 3), (1, 1, 5, 5))  # 4 filters x 3 x 3 weights x 3 x 3 outputs
+    324
+    """
+    counter = FlopCounterMode(display=False)
+    with _dry_run(model, input_size) as forward, counter:
+        forward()
+    return counter.get_total_flops() // 2
 
 
 # --------------------------------------------------------------------------- the baseline
@@ -84,6 +175,8 @@ class ConvNeuralNet(nn.Module):
     """
 
     def __init__(self, num_classes=10, dropout=0.5):
+        num_classes = check_int(num_classes, "num_classes", minimum=1)
+        dropout = check_number(dropout, "dropout", minimum=0, maximum=1)
         super().__init__()
         self.features = nn.Sequential(
             nn.Conv2d(3, 64, kernel_size=4),
@@ -146,8 +239,10 @@ class Whitening(nn.Module):
     """
 
     def __init__(self, in_channels=3, kernel_size=2, eps=5e-4):
+        in_channels = check_int(in_channels, "in_channels", minimum=1)
+        kernel_size = check_int(kernel_size, "kernel_size", minimum=1)
         super().__init__()
-        self.eps = eps
+        self.eps = check_number(eps, "eps", minimum=0)
         n = in_channels * kernel_size * kernel_size
         self.conv = nn.Conv2d(in_channels, 2 * n, kernel_size)
         self.conv.weight.requires_grad_(False)
@@ -163,11 +258,14 @@ class Whitening(nn.Module):
 
     @torch.no_grad()
     def fit(self, images):
-        """Set the filters from normalized float ``images`` ``(N, C, H, W)``; returns self."""
+        """Set the filters from normalized float ``images`` ``(N, C, H, W)``; returns self.
+
+        Raises ``ValueError`` when ``images`` do not have the layer's ``C`` channels.
+        """
         weight = self.conv.weight
         if images.ndim != 4 or images.shape[1] != weight.shape[1]:
             raise ValueError(
-                f"images must be (N, {weight.shape[1]}, H, W), got {tuple(images.shape)}"
+                f"images must have shape (N, {weight.shape[1]}, H, W), got {tuple(images.shape)}"
             )
         k = weight.shape[-1]
         patches = F.unfold(images.detach().to("cpu", torch.float64), k)  # (N, C*k*k, L)
@@ -188,7 +286,7 @@ class Mul(nn.Module):
 
     def __init__(self, scale):
         super().__init__()
-        self.scale = scale
+        self.scale = check_number(scale, "scale")
 
     def extra_repr(self):
         return f"scale={self.scale:.4g}"
@@ -197,13 +295,12 @@ class Mul(nn.Module):
         return x * self.scale
 
 
-_ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU}
+#: Activation name -> torch module class, from the one registry (:data:`cnnviz.ops.ACTIVATIONS`).
+TORCH_ACTIVATIONS = {name: getattr(nn, a.torch_module) for name, a in ACTIVATIONS.items()}
 
 
 def _activation(name):
-    if name not in _ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(_ACTIVATIONS)}, got {name!r}")
-    return _ACTIVATIONS[name]()
+    return TORCH_ACTIVATIONS[check_choice(name, "activation", tuple(TORCH_ACTIVATIONS))]()
 
 
 class ConvBlock(nn.Sequential):
@@ -220,6 +317,9 @@ class ConvBlock(nn.Sequential):
     """
 
     def __init__(self, in_channels, out_channels, activation="gelu", bn_momentum=0.2):
+        in_channels = check_int(in_channels, "in_channels", minimum=1)
+        out_channels = check_int(out_channels, "out_channels", minimum=1)
+        bn_momentum = _check_momentum(bn_momentum)
         super().__init__(
             nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
             nn.MaxPool2d(2),
@@ -229,6 +329,20 @@ class ConvBlock(nn.Sequential):
             nn.BatchNorm2d(out_channels, momentum=bn_momentum),
             _activation(activation),
         )
+
+
+def _stem(whiten, width, activation, bn_momentum):
+    """FastNet's first layer and its output channels: a frozen whitening (24 channels for RGB
+    and 2x2 patches) or a learned 3x3 convolution to ``width`` channels."""
+    if whiten:
+        stem = nn.Sequential(Whitening(3, 2), _activation(activation))
+        return stem, stem[0].out_channels
+    stem = nn.Sequential(
+        nn.Conv2d(3, width, 3, padding=1, bias=False),
+        nn.BatchNorm2d(width, momentum=bn_momentum),
+        _activation(activation),
+    )
+    return stem, width
 
 
 class FastNet(nn.Sequential):
@@ -268,6 +382,13 @@ class FastNet(nn.Sequential):
         Momentum of BatchNorm's running statistics (PyTorch's default is 0.1); a short run
         needs them to follow the last epochs.
 
+    Raises
+    ------
+    TypeError
+        A width or ``num_classes`` that is not an int, ``whiten`` not a bool.
+    ValueError
+        No widths, a width below 1, an unknown ``activation``.
+
     Examples
     --------
     >>> model = FastNet()
@@ -288,19 +409,12 @@ class FastNet(nn.Sequential):
         logit_scale=1 / 9,
         bn_momentum=0.2,
     ):
-        widths = tuple(int(w) for w in widths)
-        if len(widths) < 1 or min(widths) < 1:
-            raise ValueError(f"widths must be positive channel counts, got {widths}")
-        if whiten:
-            stem = nn.Sequential(Whitening(3, 2), _activation(activation))
-            channels = stem[0].out_channels
-        else:
-            stem = nn.Sequential(
-                nn.Conv2d(3, widths[0], 3, padding=1, bias=False),
-                nn.BatchNorm2d(widths[0], momentum=bn_momentum),
-                _activation(activation),
-            )
-            channels = widths[0]
+        widths = _check_sizes(widths, "widths")
+        num_classes = check_int(num_classes, "num_classes", minimum=1)
+        logit_scale = check_number(logit_scale, "logit_scale")
+        bn_momentum = _check_momentum(bn_momentum)
+        whiten = check_bool(whiten, "whiten")
+        stem, channels = _stem(whiten, widths[0], activation, bn_momentum)
         blocks = []
         for width in widths:
             blocks.append(ConvBlock(channels, width, activation, bn_momentum))
@@ -324,6 +438,7 @@ class FastNet(nn.Sequential):
 
         Returns self; does nothing when the net was built with ``whiten=False``.
         """
+        max_images = check_int(max_images, "max_images", minimum=1)
         if isinstance(self.stem[0], Whitening):
             self.stem[0].fit(images[:max_images])
         return self
@@ -350,6 +465,7 @@ def summary(model, input_size=(1, 3, 32, 32)):
     ----------
     model : torch.nn.Module
     input_size : tuple of int, default (1, 3, 32, 32)
+        Positive ints.
 
     Returns
     -------
@@ -366,6 +482,21 @@ def summary(model, input_size=(1, 3, 32, 32)):
     2      Flatten  (1, 72)            0
     total parameters: 224 (trainable 224)
     """
+    rows = _layer_rows(_check_model(model), input_size)
+    header = ("layer", "type", "output shape", "params")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    lines = []
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        cells = [c.ljust(w) for c, w in zip(row[:3], widths, strict=False)]
+        lines.append("  ".join([*cells, row[3].rjust(widths[3])]).rstrip())
+    total, trainable = count_parameters(model), count_parameters(model, trainable=True)
+    lines.append(f"total parameters: {total:,} (trainable {trainable:,})")
+    return "\n".join(lines)
+
+
+def _layer_rows(model, input_size):
+    """``(name, type, output shape, parameters)`` of every leaf module, as text, recorded by
+    forward hooks during one dry run."""
     rows, hooks = [], []
     leaves = [(name or "(model)", m) for name, m in model.named_modules() if not list(m.children())]
 
@@ -378,23 +509,10 @@ def summary(model, input_size=(1, 3, 32, 32)):
 
     for name, module in leaves:
         hooks.append(module.register_forward_hook(hook(name, module)))
-    was_training = model.training
-    parameter = next(model.parameters(), None)
-    device = parameter.device if parameter is not None else "cpu"
     try:
-        model.eval()
-        with torch.no_grad():
-            model(torch.zeros(input_size, device=device))
+        with _dry_run(model, input_size) as forward:
+            forward()
     finally:
-        model.train(was_training)
         for h in hooks:
             h.remove()
-    header = ("layer", "type", "output shape", "params")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
-    lines = []
-    for row in [header, tuple("-" * w for w in widths), *rows]:
-        cells = [c.ljust(w) for c, w in zip(row[:3], widths, strict=False)]
-        lines.append("  ".join([*cells, row[3].rjust(widths[3])]).rstrip())
-    total, trainable = count_parameters(model), count_parameters(model, trainable=True)
-    lines.append(f"total parameters: {total:,} (trainable {trainable:,})")
-    return "\n".join(lines)
+    return rows

@@ -1,4 +1,5 @@
-"""Tests of cnnviz.models: shapes for 32 x 32 inputs, parameter counts, whitening, summary."""
+"""Tests of cnnviz.models: shapes for 32 x 32 inputs, parameter and multiply-add counts,
+whitening, summary, and the checks of the constructors' arguments."""
 
 import pytest
 import torch
@@ -10,6 +11,7 @@ from cnnviz.models import (
     FastNet,
     Mul,
     Whitening,
+    count_macs,
     count_parameters,
     summary,
 )
@@ -71,9 +73,32 @@ def test_fastnet_options_and_errors():
     assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 3)
     assert model.head[-1].scale == 0.5
     with pytest.raises(ValueError, match="activation"):
-        FastNet(activation="tanh")
+        FastNet(activation="swish")
     with pytest.raises(ValueError, match="widths"):
         FastNet(widths=(8, 0, 8))
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "message"),
+    [
+        (lambda: FastNet(widths=(8.0, 16, 16)), TypeError, r"widths\[0\] must be an int, got 8.0"),
+        (lambda: FastNet(widths=()), TypeError, "widths must be a non-empty tuple"),
+        (lambda: FastNet(num_classes=10.0), TypeError, "num_classes must be an int, got 10.0"),
+        (lambda: FastNet(whiten=1), TypeError, "whiten must be True or False"),
+        (lambda: FastNet(bn_momentum=2.0), ValueError, "bn_momentum must be between 0 and 1"),
+        (lambda: ConvNeuralNet(num_classes=10.0), TypeError, "num_classes must be an int"),
+        (lambda: ConvNeuralNet(dropout=1.5), ValueError, "dropout must be between 0 and 1"),
+        (lambda: ConvBlock(3, 5.0), TypeError, "out_channels must be an int, got 5.0"),
+        (lambda: Whitening(kernel_size=2.0), TypeError, "kernel_size must be an int, got 2.0"),
+        (lambda: Mul("2"), TypeError, "scale must be a real number"),
+        (lambda: FastNet().fit_whitening(torch.zeros(1, 3, 8, 8), 5.0), TypeError, "max_images"),
+        (lambda: summary(nn.ReLU(), (1, 2.0)), TypeError, r"input_size\[1\] must be an int"),
+        (lambda: count_parameters(nn.ReLU(), trainable=1), TypeError, "trainable must be True"),
+    ],
+)
+def test_arguments_are_checked_where_they_are_given(build, error, message):
+    with pytest.raises(error, match=message):
+        build()
 
 
 def test_logit_scale_multiplies_the_logits():
@@ -186,6 +211,48 @@ def test_conv_neural_net_dropout_only_in_training():
     assert not torch.equal(model(x), model(x))
 
 
+# --------------------------------------------------------------------------- multiply-adds
+
+
+def hand_macs(model, input_size):
+    """One multiply-add per weight and output position (convolutions) or per sample (linear)."""
+    total, hooks = 0, []
+
+    def count(module, inputs, output):
+        nonlocal total
+        positions = output[0, 0].numel() if output.dim() == 4 else 1
+        total += module.weight.numel() * positions * output.shape[0]
+
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            hooks.append(m.register_forward_hook(count))
+    with torch.no_grad():
+        model.eval()(torch.zeros(input_size))
+    for h in hooks:
+        h.remove()
+    return total
+
+
+@pytest.mark.parametrize(
+    ("model", "input_size"),
+    [
+        (ConvNeuralNet(), (1, 3, 32, 32)),
+        (FastNet((8, 16, 32)), (2, 3, 32, 32)),
+        (nn.Conv2d(4, 6, 3, stride=2, padding=1, dilation=2, groups=2), (1, 4, 9, 9)),
+    ],
+)
+def test_count_macs_agrees_with_counting_by_hand(model, input_size):
+    assert count_macs(model, input_size) == hand_macs(model, input_size)
+
+
+def test_count_macs_of_a_linear_layer_and_training_mode_kept():
+    model = nn.Sequential(nn.Linear(784, 10), nn.Dropout()).train()
+    assert count_macs(model, (1, 784)) == 7840 and count_macs(model, (3, 784)) == 3 * 7840
+    assert model.training  # evaluated in eval mode, then restored
+    with pytest.raises(TypeError, match="input_size"):
+        count_macs(model, 784)
+
+
 # --------------------------------------------------------------------------- summary
 
 
@@ -209,3 +276,25 @@ def test_summary_of_the_baseline_and_training_mode_kept():
     assert "(4, 1024)" in text and "524,800" in text  # flatten, fc1 = 1024 x 512 + 512
     assert model.training
     assert summary(nn.ReLU(), (1, 2)).splitlines()[2].startswith("(model)")
+
+
+# --------------------------------------------------------------------------- every argument
+
+
+CALLS = {
+    "ConvBlock": dict(in_channels=3, out_channels=4, activation="gelu", bn_momentum=0.2),
+    "ConvNeuralNet": dict(num_classes=10, dropout=0.5),
+    "FastNet": dict(
+        widths=(8, 8, 8),
+        num_classes=10,
+        whiten=True,
+        activation="gelu",
+        logit_scale=0.1,
+        bn_momentum=0.2,
+    ),  # fmt: skip
+    "Mul": dict(scale=2.0),
+    "Whitening": dict(in_channels=3, kernel_size=2, eps=1e-3),
+    "count_macs": dict(model=nn.Conv2d(3, 4, 3), input_size=(1, 3, 8, 8)),
+    "count_parameters": dict(model=nn.Conv2d(3, 4, 3), trainable=False),
+    "summary": dict(model=nn.Conv2d(3, 4, 3), input_size=(1, 3, 8, 8)),
+}

@@ -1,19 +1,19 @@
-"""Tests of the CIFAR-10 training stack: cnnviz.data's tensors, augmentation and Loader, and
-cnnviz.train's schedule, steps, mixed precision, TTA, loop and checkpoints.
+"""Tests of cnnviz.train: the config and its checks, the schedule, steps, mixed precision, TTA,
+the loop and its history, and checkpoints (cnnviz.data's Loader feeds them; its own tests are in
+test_data.py).
 
 Everything runs on tiny synthetic data on the CPU in seconds; one test (skipped without
 CNNVIZ_DATA_DIR) trains briefly on the real CIFAR-10.
 """
 
 import dataclasses
-import itertools
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 
-from cnnviz import data, train
+from cnnviz import data, train, viz
 from cnnviz.models import FastNet
 
 
@@ -28,193 +28,6 @@ def _one_thread():
     torch.set_num_threads(threads)
 
 
-def images(n=6, c=3, h=5, w=7, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    return torch.randint(0, 256, (n, c, h, w), generator=g, dtype=torch.uint8)
-
-
-def crops(x, shift, mode):
-    """Every crop of the padded image ``x`` (C, H, W): the reference for a translation."""
-    c, h, w = x.shape
-    pad_mode = "reflect" if mode == "reflect" else "constant"
-    padded = F.pad(x[None].float(), (shift,) * 4, mode=pad_mode)[0]
-    return [
-        padded[:, i : i + h, j : j + w]
-        for i, j in itertools.product(range(2 * shift + 1), repeat=2)
-    ]
-
-
-# --------------------------------------------------------------------------- augmentation
-
-
-def test_flip_is_a_left_right_mirror_of_some_images():
-    x = images(n=64)
-    g = torch.Generator().manual_seed(1)
-    y = data.random_flip(x, g)
-    mirrored = [torch.equal(a, b.flip(-1)) for a, b in zip(y, x, strict=True)]
-    kept = [torch.equal(a, b) for a, b in zip(y, x, strict=True)]
-    assert all(m or k for m, k in zip(mirrored, kept, strict=True))
-    assert 16 < sum(mirrored) < 48  # about half
-    assert torch.equal(data.random_flip(x, p=1.0), x.flip(-1))
-    assert torch.equal(data.random_flip(x, p=0.0), x)
-
-
-@pytest.mark.parametrize("mode", ["reflect", "zeros"])
-@pytest.mark.parametrize("shift", [1, 2])
-def test_translate_is_a_crop_of_the_padded_image(mode, shift):
-    x = images(n=40)
-    y = data.random_translate(x, shift, torch.Generator().manual_seed(0), padding_mode=mode)
-    assert y.shape == x.shape and y.dtype == torch.uint8
-    seen = set()
-    for a, b in zip(y, x, strict=True):
-        candidates = crops(b, shift, mode)
-        matches = [k for k, crop in enumerate(candidates) if torch.equal(a.float(), crop)]
-        assert matches, "every output must be one of the crops"
-        seen.add(matches[0])
-    assert len(seen) > (2 * shift + 1) ** 2 // 2  # many different shifts were drawn
-
-
-def test_translate_keeps_dtype_device_and_checks_arguments():
-    x = images().float()
-    assert data.random_translate(x, 0) is x
-    assert data.random_translate(x, 2).dtype == torch.float32
-    with pytest.raises(ValueError, match="max_shift"):
-        data.random_translate(x, 5)  # reflecting needs max_shift < 5
-    assert data.random_translate(x, 5, padding_mode="zeros").shape == x.shape
-    with pytest.raises(ValueError, match="padding_mode"):
-        data.random_translate(x, 1, padding_mode="wrap")
-    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
-        data.random_flip(x[0])
-
-
-# --------------------------------------------------------------------------- Loader
-
-
-def test_loader_shuffles_every_sample_once_per_epoch():
-    n = 103
-    loader = data.Loader(images(n), torch.arange(n), batch_size=10, shuffle=True, seed=3)
-    assert len(loader) == 11
-    epochs = [torch.cat([y for _, y in loader]) for _ in range(2)]
-    for labels in epochs:
-        assert sorted(labels.tolist()) == list(range(n))
-    assert not torch.equal(epochs[0], epochs[1])  # a new order every epoch
-    assert not torch.equal(epochs[0], torch.arange(n))
-    again = data.Loader(images(n), torch.arange(n), batch_size=10, shuffle=True, seed=3)
-    assert torch.equal(torch.cat([y for _, y in again]), epochs[0])  # seeded
-    loader.reset()
-    assert torch.equal(torch.cat([y for _, y in loader]), epochs[0])
-
-
-def test_loader_drop_last_and_order_without_shuffle():
-    loader = data.Loader(images(10), torch.arange(10), batch_size=4, drop_last=True)
-    assert len(loader) == 2
-    assert [y.tolist() for _, y in loader] == [[0, 1, 2, 3], [4, 5, 6, 7]]
-
-
-def test_loader_images_follow_their_labels_through_shuffling_and_flipping():
-    x = images(20)
-    loader = data.Loader(x, torch.arange(20), batch_size=6, shuffle=True, flip=True)
-    for xb, yb in loader:
-        raw = torch.round(xb * 255).to(torch.uint8)  # no mean/std: only divided by 255
-        for a, i in zip(raw, yb, strict=True):
-            assert torch.equal(a, x[i]) or torch.equal(a, x[i].flip(-1))
-
-
-def test_loader_normalizes_with_the_given_statistics():
-    x = torch.zeros(4, 3, 2, 2, dtype=torch.uint8)
-    x[:, 0], x[:, 1], x[:, 2] = 0, 51, 255
-    mean, std = (0.5, 0.1, 0.9), (0.5, 0.2, 0.05)
-    xb, _ = next(iter(data.Loader(x, torch.zeros(4), 4, mean=mean, std=std)))
-    expected = [(0 - 0.5) / 0.5, (0.2 - 0.1) / 0.2, (1.0 - 0.9) / 0.05]
-    for c in range(3):
-        torch.testing.assert_close(xb[:, c], torch.full((4, 2, 2), expected[c]))
-
-
-def test_loader_channels_last_and_argument_checks():
-    loader = data.Loader(images(4, h=6, w=6), torch.zeros(4), 2, channels_last=True)
-    xb, _ = next(iter(loader))
-    assert xb.is_contiguous(memory_format=torch.channels_last)
-    assert not xb.is_contiguous()
-    with pytest.raises(TypeError, match="uint8"):
-        data.Loader(torch.zeros(4, 3, 2, 2), torch.zeros(4))
-    with pytest.raises(ValueError, match=r"labels \(3,\)"):
-        data.Loader(images(4), torch.zeros(3))
-    with pytest.raises(ValueError, match="whole numbers"):
-        data.Loader(images(2), torch.tensor([1.0, 2.5]))
-    with pytest.raises(ValueError, match="mean"):
-        data.Loader(images(4), torch.zeros(4), mean=(0.5,), std=(1.0,))
-    with pytest.raises(ValueError, match="channels-last"):
-        data.Loader(images(4, c=8, h=8, w=3), torch.zeros(4))
-    with pytest.raises(ValueError, match="max_shift 5 must be smaller than the image 5x7"):
-        data.Loader(images(4), torch.zeros(4), translate=5)
-    with pytest.raises(TypeError, match="uint8"):
-        loader.normalize(images(2).float())  # would be scaled twice
-
-
-def test_loader_draws_an_epoch_like_the_batch_by_batch_functions():
-    # The Loader draws an epoch's random numbers at once; the result must be what the
-    # public functions give when called batch by batch with the same generator.
-    x, n, batch = images(23, h=6, w=6), 23, 5
-    loader = data.Loader(x, torch.arange(n), batch, shuffle=True, translate=2, flip=True, seed=7)
-    g = torch.Generator().manual_seed(7)
-    for _epoch in range(2):
-        order = torch.randperm(n, generator=g)
-        for k, (xb, yb) in enumerate(loader):
-            index = order[k * batch : (k + 1) * batch]
-            expected = data.random_flip(data.random_translate(x[index], 2, g), g)
-            assert torch.equal(yb, index)
-            torch.testing.assert_close(xb, expected.float() / 255, rtol=0, atol=1e-6)
-
-
-def test_loader_accepts_numpy_and_is_augmented_deterministically():
-    x = images(12).numpy()
-    kwargs = {"batch_size": 4, "shuffle": True, "translate": 1, "flip": True, "seed": 5}
-    a = [xb for xb, _ in data.Loader(x, np.arange(12), **kwargs)]
-    b = [xb for xb, _ in data.Loader(x, np.arange(12), **kwargs)]
-    assert all(torch.equal(p, q) for p, q in zip(a, b, strict=True))
-
-
-# --------------------------------------------------------------------------- split, stats
-
-
-def test_split_train_val_is_balanced_disjoint_and_seeded():
-    labels = np.repeat(np.arange(10), 30)
-    ids = np.arange(300)
-    (x_tr, y_tr), (x_val, y_val) = data.split_train_val(ids, labels, n_val=50, seed=0)
-    assert np.bincount(y_val).tolist() == [5] * 10
-    assert len(x_tr) == 250 and set(x_tr).isdisjoint(x_val)
-    assert np.array_equal(np.sort(np.concatenate([x_tr, x_val])), ids)
-    assert np.array_equal(labels[x_val], y_val) and np.all(np.diff(x_val) > 0)
-    (_, _), (again, _) = data.split_train_val(ids, labels, n_val=50, seed=0)
-    (_, _), (other, _) = data.split_train_val(ids, labels, n_val=50, seed=1)
-    assert np.array_equal(again, x_val) and not np.array_equal(other, x_val)
-    with pytest.raises(ValueError, match="n_val"):
-        data.split_train_val(ids, labels, n_val=300)
-
-
-def test_split_train_val_of_tensors_gives_tensors():
-    x, y = images(20), torch.arange(20) % 4
-    (x_tr, y_tr), (x_val, y_val) = data.split_train_val(x, y, n_val=8)
-    assert isinstance(x_val, torch.Tensor) and x_val.shape == (8, 3, 5, 7)
-    assert torch.bincount(y_val).tolist() == [2, 2, 2, 2]
-    assert data.split_train_val(x, y, n_val=0)[1][0].shape[0] == 0
-
-
-def test_channel_stats_match_float_computation():
-    x = images(8, h=9, w=9)
-    mean, std = data.channel_stats(x)
-    f = x.double() / 255
-    np.testing.assert_allclose(mean, f.mean(dim=(0, 2, 3)).numpy(), atol=1e-6)
-    np.testing.assert_allclose(std, f.std(dim=(0, 2, 3), correction=0).numpy(), atol=1e-6)
-    mean_f, std_f = data.channel_stats(f.numpy())  # floats are taken as they are
-    np.testing.assert_allclose(mean_f, mean, atol=1e-6)
-    np.testing.assert_allclose(std_f, std, atol=1e-6)
-    with pytest.raises(ValueError, match="channels-last"):
-        data.channel_stats(np.zeros((2, 8, 8, 3), dtype=np.uint8))
-    with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
-        data.channel_stats(np.zeros((8, 8, 3), dtype=np.uint8))
-
-
 # --------------------------------------------------------------------------- settings
 
 
@@ -227,6 +40,49 @@ def test_fast_mode_reads_the_environment(monkeypatch):
     monkeypatch.setenv("CNNVIZ_FAST", "1")
     fast, full = train.recipe(), train.recipe(fast=False)
     assert fast.epochs < full.epochs and fast.n_train < 50_000 and full.n_train is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"epochs": 2.0}, TypeError, "epochs must be an int, got 2.0"),
+        ({"epochs": 0}, ValueError, "epochs must be positive, got 0"),
+        ({"batch_size": 512.0}, TypeError, "batch_size must be an int"),
+        ({"translate": 2.0}, TypeError, "translate must be an int, got 2.0"),
+        ({"n_train": 1e4}, TypeError, "n_train must be an int, got 10000.0"),
+        ({"n_val": -1}, ValueError, "n_val must be non-negative"),
+        ({"seed": 0.0}, TypeError, "seed must be an int"),
+        ({"widths": (32, 64.0)}, TypeError, r"widths\[1\] must be an int, got 64.0"),
+        ({"widths": ()}, ValueError, "widths must hold at least one value"),
+        ({"schedule": "step"}, ValueError, "schedule must be one of"),
+        ({"amp": "int8"}, ValueError, "amp must be one of"),
+        ({"warmup": 1.5}, ValueError, "warmup must be between 0 and 1, got 1.5"),
+        ({"lr": "0.1"}, TypeError, "lr must be a real number"),
+        ({"flip": 1}, TypeError, "flip must be True or False"),
+        ({"channels_last": "off"}, ValueError, "channels_last must be"),  # bool("off") is True
+        ({"channels_last": 1}, TypeError, "channels_last must be"),
+        ({"compile": "off"}, ValueError, "compile must be"),
+        ({"compile": 1.0}, TypeError, "compile must be"),
+        ({"thresholds": (0.8, "high")}, TypeError, r"thresholds\[1\] must be a real number"),
+        ({"momentum": 0.0}, ValueError, "momentum must be positive with nesterov=True"),
+    ],
+)
+def test_config_is_checked_at_construction(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        train.Config(**kwargs)
+
+
+def test_config_is_checked_when_changed_and_keeps_tuples():
+    cfg = train.Config(widths=[8, 16, 16], thresholds=[0.5])
+    assert cfg.widths == (8, 16, 16) and cfg.thresholds == (0.5,)
+    with pytest.raises(TypeError, match="epochs must be an int"):
+        cfg.epochs = 2.5
+    with pytest.raises(ValueError, match="schedule must be one of"):
+        dataclasses.replace(cfg, schedule="step")
+    cfg.epochs = 3
+    assert cfg.epochs == 3 and train.Config(momentum=0.0, nesterov=False).momentum == 0
+    with pytest.raises(TypeError, match="fast must be True or False"):
+        train.recipe(fast="yes")
 
 
 def test_pick_device_prefers_cuda_then_mps_then_cpu(monkeypatch):
@@ -385,6 +241,26 @@ def test_fit_learns_an_easy_task_and_records_the_history():
     assert history["lr"][-1] < 0.1 * cfg.lr  # the last step's rate: the schedule ends near zero
     assert history["device"] == "cpu" and history["amp"] == "off"
     assert history["channels_last"] is True  # "auto" is on for the CPU
+    assert isinstance(history, train.History) and isinstance(history, dict)
+    assert repr(history) == repr(dict(history))  # printed like the plain dict it was
+    assert viz.plot_history(history).axes  # the viz helpers take it as a dict
+    assert history.line(cfg.epochs).startswith("epoch  4/4  train loss ")
+
+
+def test_history_records_epochs_thresholds_and_lines():
+    h = train.History.start((0.5, 0.9), device="cpu", amp="off", channels_last=False)
+    h.add_epoch(1, 1.2, 0.4, 0.1, seconds=2.0)
+    h.add_validation({"loss": 1.0, "acc": 0.6})
+    h.add_epoch(2, 0.8, 0.7, 0.05, seconds=3.0)
+    h.add_validation({"loss": 0.9, "acc": 0.95})
+    h["wall"] += [2.5, 6.0]
+    assert h["time"] == [2.0, 5.0] and h["time_to"] == {0.5: 2.0, 0.9: 5.0}
+    line = "epoch  2/2  train loss 0.800 acc 70.0%  val loss 0.900 acc 95.0%  total 5 s"
+    assert h.line(2) == line
+    assert sorted(h) == sorted(
+        "epoch train_loss train_acc val_loss val_acc lr epoch_time time wall time_to device amp "
+        "channels_last".split()
+    )
 
 
 def test_fit_runs_mixed_precision_channels_last_and_compile_branches_on_cpu():
@@ -398,19 +274,39 @@ def test_fit_runs_mixed_precision_channels_last_and_compile_branches_on_cpu():
     assert np.isfinite(history["train_loss"][0]) and 0 <= history["val_acc"][0] <= 1
 
 
-def test_speed_settings_are_checked():
-    model = tiny_model()
+def test_speed_settings_are_checked(monkeypatch):
     with pytest.raises(ValueError, match="channels_last must be"):
-        train._channels_last("cpu", "off")  # bool("off") would be True
+        train.Config(channels_last="off")  # bool("off") would be True
     with pytest.raises(ValueError, match="compile must be"):
-        train._compiled(model, "off")
-    assert train._compiled(model, False) is model
+        train.Config(compile="off")
+
+    def no_compile(*args, **kwargs):
+        raise AssertionError("compile=False must leave the model as it is")
+
+    monkeypatch.setattr(torch, "compile", no_compile)
+    x, y = uint8_data(32)
+    loader = data.Loader(x, y, 16, drop_last=True)
+    cfg = train.Config(epochs=1, compile=False)
+    train.fit(tiny_model(num_classes=4), loader, None, cfg, progress=False, log=None)
+
+
+def test_fit_checks_its_arguments():
+    x, y = uint8_data(32)
+    loader, model = data.Loader(x, y, 16), tiny_model(num_classes=4)
+    with pytest.raises(TypeError, match="config must be a cnnviz.train.Config"):
+        train.fit(model, loader, None, {"epochs": 1}, progress=False, log=None)
+    with pytest.raises(TypeError, match="log must be 'print', a callable or None"):
+        train.fit(model, loader, None, train.Config(epochs=1), progress=False, log="stdout")
+    with pytest.raises(TypeError, match="callback must be a callable"):
+        train.fit(model, loader, None, train.Config(epochs=1), callback=1, log=None)
+    with pytest.raises(TypeError, match="config must be a cnnviz.train.Config"):
+        train.prepare_cifar10({"n_val": 0})
 
 
 def test_fit_refuses_a_loader_without_batches():
     x, y = uint8_data(8)
     loader = data.Loader(x, y, 16, drop_last=True)
-    with pytest.raises(ValueError, match="no batches: 8 samples, batch_size 16"):
+    with pytest.raises(ValueError, match="at least one batch, got 8 samples, batch_size 16"):
         train.fit(tiny_model(), loader, None, train.Config(epochs=1), progress=False, log=None)
 
 
@@ -450,8 +346,21 @@ def test_checkpoint_keeps_arrays_and_refuses_what_it_cannot_load(tmp_path):
     train.save_checkpoint(path, model, confusion=np.eye(2, dtype=int), logits=torch.ones(2))
     checkpoint = train.load_checkpoint(path)
     assert checkpoint["confusion"] == [[1, 0], [0, 1]] and checkpoint["logits"] == [1.0, 1.0]
-    with pytest.raises(TypeError, match=r"extra\['where'\] is a \w*Path"):
+    with pytest.raises(TypeError, match=r"extra\['where'\] must be .*, got a \w*Path"):
         train.save_checkpoint(path, model, where=tmp_path)
+
+
+def test_checkpoint_converts_numpy_keys_and_refuses_others(tmp_path):
+    model, path = tiny_model(), tmp_path / "net.pt"
+    per_class = {np.int64(0): 0.9, np.int64(1): np.float32(0.5)}
+    train.save_checkpoint(path, model, per_class=per_class, names={np.str_("a"): 1})
+    checkpoint = train.load_checkpoint(path)
+    assert checkpoint["per_class"] == {0: 0.9, 1: 0.5} and checkpoint["names"] == {"a": 1}
+    assert type(next(iter(checkpoint["per_class"]))) is int
+    with pytest.raises(TypeError, match=r"extra\['bad'\] keys must be .*, got \(0, 1\)"):
+        train.save_checkpoint(path, model, bad={(0, 1): 1.0})
+    with pytest.raises(TypeError, match="config must be a cnnviz.train.Config"):
+        train.save_checkpoint(path, model, config={"epochs": 1})
 
 
 def test_checkpoint_of_a_compiled_model_loads_into_a_plain_one(tmp_path):
@@ -488,3 +397,53 @@ def test_short_fast_run_on_real_cifar10_beats_chance(data_dir):
     train.fit(model, loaders["train"], None, cfg, progress=False, log=None)
     result = train.evaluate(model, loaders["test"], tta=True)
     assert result["acc"] > 0.3, result
+
+
+# --------------------------------------------------------------------------- every argument
+
+
+class Unusable:
+    """A value no argument accepts: not a number, a tensor, a string, a bool or a device."""
+
+    def __repr__(self):
+        return "<unusable>"
+
+
+def train_calls(tmp_path):
+    """One valid call (keyword arguments) of every public function of cnnviz.train that takes
+    arguments (prepare_cifar10 needs the real data: its checks are those of cnnviz.data)."""
+    x, y = uint8_data(16)
+    loader, model = data.Loader(x, y, 8), tiny_model(num_classes=4)
+    path = tmp_path / "net.pt"
+    train.save_checkpoint(path, model)
+    optimizer = train.make_optimizer(model, train.Config())
+    fit = dict(
+        model=model, train_loader=loader, val_loader=loader, config=train.Config(epochs=1),
+        callback=None, progress=False, log=None,
+    )  # fmt: skip
+    step = dict(
+        model=model, x=loader.normalize(x[:4]), y=y[:4], optimizer=optimizer,
+        label_smoothing=0.1, dtype=None, scaler=None,
+    )  # fmt: skip
+    evaluation = dict(model=model, loader=loader, tta=True, amp="off", channels_last=False)
+    return {
+        "amp_dtype": dict(device="cpu", amp="off"),
+        "evaluate": evaluation,
+        "predict": evaluation,
+        "fit": fit,
+        "load_checkpoint": dict(path=path, model=model, map_location="cpu"),
+        "save_checkpoint": dict(path=path, model=model, config=train.Config(), history={}),
+        "lr_factor": dict(step=1, total_steps=10, warmup=0.2, schedule="linear"),
+        "make_optimizer": dict(model=model, config=train.Config()),
+        "pick_device": dict(name="cpu"),
+        "recipe": dict(fast=True),
+        "seed_everything": dict(seed=0),
+        "synchronize": dict(device="cpu"),
+        "train_step": step,
+    }
+
+
+def test_every_config_field_refuses_an_unusable_value_by_name():
+    for field in dataclasses.fields(train.Config):
+        with pytest.raises((TypeError, ValueError), match=rf"\b{field.name}\b.* must\b"):
+            train.Config(**{field.name: Unusable()})
