@@ -6,7 +6,17 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import conv_cases
+from strategies import (
+    assert_like_torch,
+    conv_cases,
+    dtypes,
+    finite_abs,
+    hostile_arrays,
+    pool_cases,
+    quietly,
+    seeds,
+    torch_reference_path,
+)
 
 from cnnviz import ops
 
@@ -15,9 +25,6 @@ F = torch.nn.functional
 
 SETTINGS = settings(max_examples=30, deadline=None)
 TOL = {np.float32: {"rtol": 2e-4, "atol": 2e-5}, np.float64: {"rtol": 1e-10, "atol": 1e-12}}
-
-dtypes = st.sampled_from([np.float32, np.float64])
-seeds = st.integers(0, 2**32 - 1)
 
 
 def randn(seed, shape, dtype=np.float64):
@@ -161,7 +168,7 @@ def test_conv2d_backward_names_mismatched_shapes():
         ValueError, match=r"grad_out must have shape \(2, 4, 6, 6\) .*, got \(2, 4, 8, 8\)"
     ):
         ops.conv2d_backward(np.zeros((2, 4, 8, 8)), x, weight)
-    with pytest.raises(ValueError, match=r"x \(2, 3, 8, 8\) has 3 channels but weight"):
+    with pytest.raises(ValueError, match=r"x must have 2 x 1 = 2 channels .*, got 3 channels"):
         ops.conv2d_backward(np.zeros((2, 4, 6, 6)), x, np.zeros((4, 2, 3, 3)))
     with pytest.raises(ValueError, match="does not fit"):
         ops.conv2d_backward(np.zeros((2, 4, 1, 1)), x, np.zeros((4, 3, 9, 9)))
@@ -172,15 +179,7 @@ def test_conv2d_backward_names_mismatched_shapes():
 # ---------------------------------------------------------------------------------------------
 
 
-@st.composite
-def pool_cases(draw):
-    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    stride = draw(st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3))))
-    padding = (draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2)))
-    h = draw(st.integers(max(1, kh - 2 * padding[0]), 9))
-    w = draw(st.integers(max(1, kw - 2 * padding[1]), 9))
-    lead = draw(st.sampled_from([(), (3,), (2, 3)]))
-    return {"shape": (*lead, h, w), "kernel_size": (kh, kw), "stride": stride, "padding": padding}
+LEADS = [(), (3,), (2, 3)]
 
 
 def batched(a):
@@ -188,7 +187,7 @@ def batched(a):
     return a[None] if a.ndim == 2 else a
 
 
-@given(case=pool_cases(), seed=seeds, dtype=dtypes)
+@given(case=pool_cases(LEADS, max_size=9), seed=seeds, dtype=dtypes)
 @SETTINGS
 def test_max_pool2d_backward_matches_torch_autograd(case, seed, dtype):
     x = randn(seed, case["shape"], dtype)
@@ -202,7 +201,9 @@ def test_max_pool2d_backward_matches_torch_autograd(case, seed, dtype):
     assert_close(grad_x, tx.grad.reshape(x.shape), dtype)
 
 
-@given(case=pool_cases(), seed=seeds, dtype=dtypes, count_include_pad=st.booleans())
+@given(
+    case=pool_cases(LEADS, max_size=9), seed=seeds, dtype=dtypes, count_include_pad=st.booleans()
+)
 @SETTINGS
 def test_avg_pool2d_backward_matches_torch_autograd(case, seed, dtype, count_include_pad):
     x = randn(seed, case["shape"], dtype)
@@ -249,9 +250,16 @@ def test_max_pool2d_backward_routes_the_gradient_to_the_maximum():
 def test_pool_backward_names_mismatched_shapes():
     x = np.zeros((2, 3, 4, 4))
     _, idx = ops.max_pool2d(x, 2, return_indices=True)
-    with pytest.raises(ValueError, match=r"indices \(2, 3, 2, 2\) and grad_out \(2, 3, 2, 1\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"indices must have the shape of grad_out \(2, 3, 2, 1\), got \(2, 3, 2, 2\)",
+    ):
         ops.max_pool2d_backward(np.zeros((2, 3, 2, 1)), idx, x.shape)
-    with pytest.raises(ValueError, match=r"grad_out \(2, 3, 2, 2\) and input_shape \(2, 4, 4, 4\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"grad_out must have the leading axes of input_shape \(2, 4, 4, 4\) .*, "
+        r"got shape \(2, 3, 2, 2\)",
+    ):
         ops.max_pool2d_backward(np.zeros((2, 3, 2, 2)), idx, (2, 4, 4, 4))
     with pytest.raises(ValueError, match=r"indices must lie in \[0, H\*W\) = \[0, 9\)"):
         ops.max_pool2d_backward(np.zeros((2, 3, 2, 2)), idx, (2, 3, 3, 3))
@@ -357,12 +365,175 @@ def test_dense_backward_names_mismatched_shapes():
         ops.relu_backward(np.zeros((4, 3)), np.zeros((3, 4)))
     with pytest.raises(ValueError, match=r"grad_out must have shape \(8, 3\) .*, got \(8, 2\)"):
         ops.linear_backward(np.zeros((8, 2)), np.zeros((8, 5)), np.zeros((3, 5)))
-    with pytest.raises(ValueError, match=r"x \(8, 4\) must end in in_features = 5"):
+    with pytest.raises(ValueError, match=r"x must end in in_features = 5 .*, got shape \(8, 4\)"):
         ops.linear_backward(np.zeros((8, 3)), np.zeros((8, 4)), np.zeros((3, 5)))
-    with pytest.raises(ValueError, match=r"target of class indices must have shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"target must have shape \(2,\) \(class indices"):
         ops.cross_entropy_backward(np.zeros((2, 3)), [0, 1, 2])
     with pytest.raises(ValueError, match=r"reduction must be one of 'mean', 'sum'"):
         ops.cross_entropy_backward(np.zeros((2, 3)), [0, 1], reduction="none")
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile input: inf, -inf and NaN in random places, empty axes, huge and tiny magnitudes, ties
+# ---------------------------------------------------------------------------------------------
+#
+# Every backward pass, and every derivative of ACTIVATIONS, matches torch.autograd (NaN and
+# infinities in the same places, finite values up to rounding against the same gradient of
+# the absolute values) without NumPy RuntimeWarnings. Empty batches give empty input
+# gradients and zero weight gradients, as in torch.
+
+HOSTILE = settings(max_examples=50, deadline=None)
+
+
+def grads(fn, inputs, grad_out):
+    """torch.autograd's gradients of ``fn(*inputs)`` for the output gradient ``grad_out``.
+
+    On torch's reference path (:func:`strategies.torch_reference_path`); UserWarnings (torch:
+    'same' padding with an even kernel) are ignored.
+    """
+    leaves = [leaf(a) for a in inputs]
+    with torch_reference_path():
+        out = fn(*leaves)
+        out.backward(torch.from_numpy(np.ascontiguousarray(grad_out)).reshape(out.shape))
+    return [t.grad.numpy() if t.grad is not None else np.zeros(t.shape) for t in leaves]
+
+
+@given(case=conv_cases(max_size=8, min_batch=0), dtype=dtypes, data=st.data())
+@HOSTILE
+def test_conv2d_backward_under_hostile_input_matches_torch_autograd(case, dtype, data):
+    x = data.draw(hostile_arrays(case["x_shape"], dtype))
+    weight = data.draw(hostile_arrays(case["w_shape"], dtype))
+    bias = np.zeros(case["w_shape"][0], dtype)
+    shape = ops.conv2d(np.zeros(x.shape), np.zeros(weight.shape), **case["kwargs"]).shape
+    grad_out = data.draw(hostile_arrays(shape, dtype))
+
+    def conv(*arrays):
+        return F.conv2d(*arrays, **case["kwargs"])
+
+    refs = grads(conv, (x, weight, bias), grad_out)
+    bounds = grads(conv, map(finite_abs, (x, weight, bias)), finite_abs(grad_out))
+    ours = quietly(ops.conv2d_backward, grad_out, x, weight, **case["kwargs"])
+    for mine, ref, bound in zip(ours, refs, bounds, strict=True):
+        assert_like_torch(mine, ref, dtype, bound)
+    if x.shape[0] == 0:
+        assert not ours[1].any() and not ours[2].any()
+
+
+def test_conv2d_backward_of_an_empty_batch():
+    # The issue's case: NumPy's "cannot reshape array of size 0" before.
+    x, w = np.zeros((0, 3, 5, 5)), np.ones((4, 3, 3, 3))
+    grad_x, grad_w, grad_b = ops.conv2d_backward(np.zeros((0, 4, 3, 3)), x, w)
+    assert grad_x.shape == (0, 3, 5, 5)
+    np.testing.assert_array_equal(grad_w, np.zeros((4, 3, 3, 3)))
+    np.testing.assert_array_equal(grad_b, np.zeros(4))
+    _, idx = ops.max_pool2d(x, 2, return_indices=True)
+    assert ops.max_pool2d_backward(np.zeros((0, 3, 2, 2)), idx, x.shape).shape == x.shape
+    assert ops.avg_pool2d_backward(np.zeros((0, 3, 2, 2)), x.shape, 2).shape == x.shape
+
+
+POOL_LEADS = [(), (0,), (3,), (0, 3), (2, 0), (2, 3)]
+
+
+@given(
+    case=pool_cases(POOL_LEADS, max_size=8),
+    dtype=dtypes,
+    count_include_pad=st.booleans(),
+    data=st.data(),
+)
+@HOSTILE
+def test_pool_backward_under_hostile_input_matches_torch_autograd(
+    case, dtype, count_include_pad, data
+):
+    x = data.draw(hostile_arrays(case["shape"], dtype, extreme=True))
+    args = (case["kernel_size"], case["stride"], case["padding"])
+    values, indices = ops.max_pool2d(x, *args, return_indices=True)
+    grad_out = data.draw(hostile_arrays(values.shape, dtype))
+    ours_max = quietly(ops.max_pool2d_backward, grad_out, indices, x.shape)
+    ours_avg = quietly(
+        ops.avg_pool2d_backward, grad_out, x.shape, *args, count_include_pad=count_include_pad
+    )
+    if x.size == 0:  # torch refuses empty channels; the gradient of nothing is nothing
+        assert ours_max.shape == ours_avg.shape == x.shape
+        return
+    (ref,) = grads(lambda t: F.max_pool2d(t, *args), [batched(x)], grad_out)
+    (bound,) = grads(lambda t: F.max_pool2d(t, *args), [batched(x)], finite_abs(grad_out))
+    assert_like_torch(ours_max, ref.reshape(x.shape), dtype, bound.reshape(x.shape))
+
+    def avg(t):
+        return F.avg_pool2d(t, *args, count_include_pad=count_include_pad)
+
+    (ref,) = grads(avg, [batched(x)], grad_out)
+    (bound,) = grads(avg, [batched(x)], finite_abs(grad_out))
+    assert_like_torch(ours_avg, ref.reshape(x.shape), dtype, bound.reshape(x.shape))
+
+
+@given(shape=st.sampled_from([(0,), (3, 4, 5), (2, 0)]), dtype=dtypes, data=st.data())
+@HOSTILE
+def test_relu_backward_under_hostile_input_matches_torch_autograd(shape, dtype, data):
+    x = data.draw(hostile_arrays(shape, dtype, extreme=True))
+    grad_out = data.draw(hostile_arrays(shape, dtype, extreme=True))
+    (ref,) = grads(F.relu, [x], grad_out)
+    assert_like_torch(quietly(ops.relu_backward, grad_out, x), ref, dtype)
+
+
+@pytest.mark.parametrize("name", list(ops.ACTIVATIONS))
+@given(dtype=dtypes, data=st.data())
+@settings(max_examples=25, deadline=None)
+def test_activation_derivatives_under_hostile_input_match_torch_autograd(name, dtype, data):
+    activation = ops.ACTIVATIONS[name]
+    x = data.draw(hostile_arrays((4, 9), dtype, extreme=True))
+    module = getattr(torch.nn, activation.torch_module)(**activation.options)
+    (ref,) = grads(module, [x], np.ones_like(x))
+    bound = np.maximum(finite_abs(ref), 1.0)  # sums of terms of order 1 (gelu: cdf + x pdf)
+    assert_like_torch(quietly(activation.derivative, x), ref, dtype, bound)
+
+
+@given(
+    lead=st.sampled_from([(), (0,), (3,), (2, 0), (2, 3)]),
+    features=st.sampled_from([(0, 3), (5, 0), (5, 3)]),
+    dtype=dtypes,
+    data=st.data(),
+)
+@HOSTILE
+def test_linear_backward_under_hostile_input_matches_torch_autograd(lead, features, dtype, data):
+    n_in, n_out = features
+    x = data.draw(hostile_arrays((*lead, n_in), dtype))
+    weight = data.draw(hostile_arrays((n_out, n_in), dtype))
+    grad_out = data.draw(hostile_arrays((*lead, n_out), dtype))
+    inputs = (x, weight, np.zeros(n_out, dtype))
+    refs = grads(F.linear, inputs, grad_out)
+    bounds = grads(F.linear, map(finite_abs, inputs), finite_abs(grad_out))
+    ours = quietly(ops.linear_backward, grad_out, x, weight)
+    for mine, ref, bound in zip(ours, refs, bounds, strict=True):
+        assert_like_torch(mine, ref, dtype, bound)
+
+
+@given(
+    n=st.integers(0, 4),
+    k=st.integers(1, 5),
+    pixels=st.sampled_from([(), (2, 2)]),
+    probabilities=st.booleans(),
+    reduction=st.sampled_from(["mean", "sum"]),
+    dtype=dtypes,
+    data=st.data(),
+)
+@HOSTILE
+def test_cross_entropy_backward_under_hostile_input_matches_torch_autograd(
+    n, k, pixels, probabilities, reduction, dtype, data
+):
+    logits = data.draw(hostile_arrays((n, k, *pixels), dtype))
+    rng = np.random.default_rng(data.draw(seeds))
+    if probabilities:
+        target = ops.softmax(rng.standard_normal(logits.shape), axis=1).astype(dtype)
+    else:
+        target = rng.integers(0, k, (n, *pixels))
+
+    def loss(t):
+        return F.cross_entropy(t, torch.from_numpy(target), reduction=reduction)
+
+    (ref,) = grads(loss, [logits], np.ones(()))
+    ours = quietly(ops.cross_entropy_backward, logits, target, reduction=reduction)
+    assert_like_torch(ours, ref, dtype, np.ones_like(ref))  # each entry lies in [-1, 1]
 
 
 # ---------------------------------------------------------------------------------------------

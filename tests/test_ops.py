@@ -1,5 +1,6 @@
 """cnnviz.ops against trusted references: torch.nn.functional, scipy.signal, worked examples."""
 
+import re
 import warnings
 
 import numpy as np
@@ -7,7 +8,17 @@ import pytest
 import scipy.signal
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import conv_cases
+from strategies import (
+    assert_like_torch,
+    conv_cases,
+    dtypes,
+    finite_abs,
+    hostile_arrays,
+    pool_cases,
+    quietly,
+    seeds,
+    torch_reference_path,
+)
 
 from cnnviz import ops
 
@@ -17,16 +28,13 @@ F = torch.nn.functional
 SETTINGS = settings(max_examples=40, deadline=None)
 TOL = {np.float32: {"rtol": 2e-4, "atol": 2e-5}, np.float64: {"rtol": 1e-10, "atol": 1e-12}}
 
-dtypes = st.sampled_from([np.float32, np.float64])
-seeds = st.integers(0, 2**32 - 1)
-
 
 def randn(seed, shape, dtype=np.float64, scale=1.0):
     return (scale * np.random.default_rng(seed).standard_normal(shape)).astype(dtype)
 
 
 def T(a):  # noqa: N802 - a short name keeps the comparisons readable
-    return torch.from_numpy(np.ascontiguousarray(a))
+    return torch.from_numpy(np.ascontiguousarray(a).reshape(np.shape(a)))
 
 
 def assert_matches(ours, reference, dtype):
@@ -316,21 +324,14 @@ def test_convolve2d_flips_the_kernel():
 # ---------------------------------------------------------------------------------------------
 
 
-@st.composite
-def pool_cases(draw):
-    kernel = (draw(st.integers(1, 4)), draw(st.integers(1, 4)))
-    stride = draw(st.one_of(st.none(), st.tuples(st.integers(1, 3), st.integers(1, 3))))
-    padding = (draw(st.integers(0, kernel[0] // 2)), draw(st.integers(0, kernel[1] // 2)))
-    h = draw(st.integers(max(1, kernel[0] - 2 * padding[0]), 10))
-    w = draw(st.integers(max(1, kernel[1] - 2 * padding[1]), 10))
-    return (draw(st.integers(1, 2)), draw(st.integers(1, 3)), h, w), kernel, stride, padding
+BATCHED = [(n, c) for n in (1, 2) for c in (1, 2, 3)]
 
 
-@given(case=pool_cases(), seed=seeds, dtype=dtypes)
+@given(case=pool_cases(BATCHED), seed=seeds, dtype=dtypes)
 @SETTINGS
 def test_max_pool2d_with_indices_matches_torch(case, seed, dtype):
-    shape, kernel, stride, padding = case
-    x = randn(seed, shape, dtype)
+    kernel, stride, padding = case["kernel_size"], case["stride"], case["padding"]
+    x = randn(seed, case["shape"], dtype)
     values, indices = ops.max_pool2d(x, kernel, stride, padding, return_indices=True)
     ref_values, ref_indices = F.max_pool2d(T(x), kernel, stride, padding, return_indices=True)
     assert_matches(values, ref_values, dtype)
@@ -359,11 +360,11 @@ def test_max_pool2d_dilation_matches_torch():
     np.testing.assert_array_equal(ours[1], ref[1].numpy())
 
 
-@given(case=pool_cases(), seed=seeds, dtype=dtypes, count_include_pad=st.booleans())
+@given(case=pool_cases(BATCHED), seed=seeds, dtype=dtypes, count_include_pad=st.booleans())
 @SETTINGS
 def test_avg_pool2d_matches_torch(case, seed, dtype, count_include_pad):
-    shape, kernel, stride, padding = case
-    x = randn(seed, shape, dtype)
+    kernel, stride, padding = case["kernel_size"], case["stride"], case["padding"]
+    x = randn(seed, case["shape"], dtype)
     ours = ops.avg_pool2d(x, kernel, stride, padding, count_include_pad=count_include_pad)
     ref = F.avg_pool2d(T(x), kernel, stride, padding, count_include_pad=count_include_pad)
     assert_matches(ours, ref, dtype)
@@ -510,6 +511,414 @@ def test_elementwise_output_dtype(fn, dtype, expected):
 
 
 # ---------------------------------------------------------------------------------------------
+# Hostile input: inf, -inf and NaN in random places, empty axes, huge and tiny magnitudes, ties
+# ---------------------------------------------------------------------------------------------
+#
+# Every public op, in float32 and float64, matches torch (assert_like_torch: NaN and infinities
+# in the same places, finite values up to rounding) or raises a clear error of its own, and
+# never emits a NumPy RuntimeWarning. Where torch refuses an input whose batch or channel axis
+# is empty, ours may instead return the empty result, the only possible answer (torch refuses
+# some of them only because its kernels check for "non-empty" dimensions).
+
+HOSTILE = settings(max_examples=50, deadline=None)
+#: Leading axes of pooling inputs: an image, (C,), (N, C), with empty batches and channels.
+ANY_LEAD = [(), (0,), (2,), (0, 3), (2, 0), (2, 3)]
+
+
+def torch_or_none(fn):
+    """torch's answer, or None when torch refuses the input."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            return fn()
+    except (RuntimeError, IndexError, NotImplementedError, ValueError):
+        return None
+
+
+def assert_refused_or_empty(call, x):
+    """Where torch refuses: ours raises a ValueError saying what "must" be, or x is empty and
+    ours returns an empty result."""
+    try:
+        result = quietly(call)
+    except ValueError as err:
+        assert re.search(r"\bmust\b", str(err)), str(err)
+        return
+    results = result if isinstance(result, tuple) else (result,)
+    assert x.size == 0 and all(r.size == 0 for r in results), "torch refuses, ours answers"
+
+
+def batched(a):
+    """torch's pooling takes (C, H, W) or (N, C, H, W): a channel axis for an (H, W) image."""
+    return a[None] if a.ndim == 2 else a
+
+
+def reference_padding(padding, kernel, dilation, flip):
+    """(left, right, top, bottom) that conv2d (or convolve2d, ``flip``) pads for ``padding``."""
+    if padding == "valid":
+        return (0, 0, 0, 0)
+    if padding == "same":
+        total = [d * (k - 1) for k, d in zip(kernel, dilation, strict=True)]
+        first = [-(-t // 2) if flip else t // 2 for t in total]
+        return (first[1], total[1] - first[1], first[0], total[0] - first[0])
+    ph, pw = (padding, padding) if isinstance(padding, int) else padding
+    return (pw, pw, ph, ph)
+
+
+def torch_conv2d(x, w, b, stride, padding, dilation, groups, mode="zeros", flip=False):
+    """conv2d (or convolve2d, ``flip``) in torch: F.pad with the mode, then F.conv2d."""
+    if flip:
+        w = w.flip(-2, -1)
+    pad4 = reference_padding(padding, w.shape[2:], dilation, flip)
+    x = F.pad(x, pad4, mode="constant" if mode == "zeros" else mode)
+    with torch_reference_path():
+        return F.conv2d(x, w, b, stride, 0, dilation, groups)
+
+
+@given(
+    case=conv_cases(max_size=8, min_batch=0),
+    dtype=dtypes,
+    mode=st.sampled_from(ops.PADDING_MODES),
+    flip=st.booleans(),
+    data=st.data(),
+)
+@HOSTILE
+def test_conv2d_and_convolve2d_under_hostile_input_match_torch(case, dtype, mode, flip, data):
+    x = data.draw(hostile_arrays(case["x_shape"], dtype))
+    w = data.draw(hostile_arrays(case["w_shape"], dtype))
+    b = data.draw(hostile_arrays(case["w_shape"][:1], dtype)) if case["bias"] else None
+    kwargs = dict(case["kwargs"], padding_mode=mode)
+    if mode != "zeros" and isinstance(kwargs["padding"], str):
+        kwargs["padding_mode"] = mode = "zeros"
+    op = ops.convolve2d if flip else ops.conv2d
+    ref = torch_or_none(
+        lambda: torch_conv2d(
+            T(x), T(w), None if b is None else T(b), **case["kwargs"], mode=mode, flip=flip
+        )
+    )
+    if ref is None:  # reflect or circular padding wider than the input
+        with pytest.raises(ops.PaddingExceedsInputError):
+            op(x, w, b, **kwargs)
+        return
+    ours = quietly(op, x, w, b, **kwargs)
+    bound = torch_conv2d(
+        T(finite_abs(x)),
+        T(finite_abs(w)),
+        None if b is None else T(finite_abs(b)),
+        **case["kwargs"],
+        mode=mode,
+        flip=flip,
+    )
+    assert_like_torch(ours, ref, dtype, bound.numpy())
+
+
+def window_misses_input(size, kernel, stride, padding, dilation):
+    """True when some window of a pooling op holds padding only (plain loops, from the rule)."""
+    for i, k, s, p, d in zip(size, kernel, stride, padding, dilation, strict=True):
+        out = (i + 2 * p - d * (k - 1) - 1) // s + 1
+        if any(all(not 0 <= r * s - p + t * d < i for t in range(k)) for r in range(out)):
+            return True
+    return False
+
+
+@given(case=pool_cases(ANY_LEAD, dilation=True, max_size=8), dtype=dtypes, data=st.data())
+@HOSTILE
+def test_max_and_min_pool2d_under_hostile_input_match_torch(case, dtype, data):
+    x = data.draw(hostile_arrays(case["shape"], dtype, extreme=True))
+    kernel, stride, padding, dilation = (
+        case[k] for k in ("kernel_size", "stride", "padding", "dilation")
+    )
+    args = (kernel, stride, padding)
+    ref = torch_or_none(
+        lambda: F.max_pool2d(T(batched(x)), *args, dilation=dilation, return_indices=True)
+    )
+    call = lambda: ops.max_pool2d(x, *args, return_indices=True, dilation=dilation)  # noqa: E731
+    if window_misses_input(x.shape[-2:], kernel, stride or kernel, padding, dilation):
+        with pytest.raises(ops.PoolPaddingError, match="lies entirely in the padding"):
+            call()  # torch answers -inf and an index outside the window
+        return
+    if ref is None:
+        assert_refused_or_empty(call, x)
+        return
+    values, indices = quietly(call)
+    assert_like_torch(values, ref[0].reshape(values.shape), dtype)
+    np.testing.assert_array_equal(indices, ref[1].reshape(indices.shape).numpy())
+    assert indices.dtype == np.int64
+    assert_like_torch(quietly(ops.max_pool2d, x, *args, dilation=dilation), values, dtype)
+    if dilation == (1, 1):
+        minimum = -F.max_pool2d(-T(batched(x)), *args)
+        assert_like_torch(quietly(ops.min_pool2d, x, *args), minimum.reshape(values.shape), dtype)
+    # The indices name input pixels: the backward pass takes them.
+    grad = quietly(ops.max_pool2d_backward, np.ones_like(values), indices, x.shape)
+    assert grad.shape == x.shape and grad.sum() == values.size
+
+
+@given(
+    case=pool_cases(ANY_LEAD, max_size=8),
+    dtype=dtypes,
+    count_include_pad=st.booleans(),
+    data=st.data(),
+)
+@HOSTILE
+def test_avg_pool2d_under_hostile_input_matches_torch(case, dtype, count_include_pad, data):
+    x = data.draw(hostile_arrays(case["shape"], dtype))
+    args = (case["kernel_size"], case["stride"], case["padding"])
+    ref = torch_or_none(
+        lambda: F.avg_pool2d(T(batched(x)), *args, count_include_pad=count_include_pad)
+    )
+    call = lambda: ops.avg_pool2d(x, *args, count_include_pad=count_include_pad)  # noqa: E731
+    if ref is None:
+        assert_refused_or_empty(call, x)
+        return
+    ours = quietly(call)
+    bound = F.avg_pool2d(T(batched(finite_abs(x))), *args, count_include_pad=count_include_pad)
+    assert_like_torch(ours, ref.reshape(ours.shape), dtype, bound.reshape(ours.shape).numpy())
+
+
+@given(
+    lead=st.sampled_from(ANY_LEAD),
+    h=st.integers(1, 9),
+    w=st.integers(1, 9),
+    oh=st.integers(1, 11),
+    ow=st.one_of(st.none(), st.integers(1, 11)),
+    dtype=dtypes,
+    data=st.data(),
+)
+@HOSTILE
+def test_adaptive_and_global_avg_pool2d_under_hostile_input_match_torch(
+    lead, h, w, oh, ow, dtype, data
+):
+    x = data.draw(hostile_arrays((*lead, h, w), dtype))
+    ref = torch_or_none(lambda: F.adaptive_avg_pool2d(T(batched(x)), (oh, ow)))
+    if ref is None:
+        assert_refused_or_empty(lambda: ops.adaptive_avg_pool2d(x, (oh, ow)), x)
+        return
+    ours = quietly(ops.adaptive_avg_pool2d, x, (oh, ow))
+    bound = F.adaptive_avg_pool2d(T(batched(finite_abs(x))), (oh, ow)).reshape(ours.shape)
+    assert_like_torch(ours, ref.reshape(ours.shape), dtype, bound.numpy())
+    ours = quietly(ops.global_avg_pool2d, x)
+    ref = F.adaptive_avg_pool2d(T(batched(x)), 1).reshape(ours.shape)
+    bound = finite_abs(x).mean(axis=(-2, -1))
+    assert_like_torch(ours, ref, dtype, bound)
+
+
+def test_adaptive_avg_pool2d_bins_see_only_their_own_values():
+    # The issue's case: an integral image cancelled the 1s next to 1e20.
+    ours = ops.adaptive_avg_pool2d(np.array([[1e20, 1.0], [1.0, 1.0]]), 2)
+    np.testing.assert_array_equal(ours, [[1e20, 1.0], [1.0, 1.0]])
+    # One inf or NaN pixel spoils its own bins only.
+    x = np.ones((6, 6))
+    x[0, 0], x[5, 5] = np.inf, np.nan
+    out = quietly(ops.adaptive_avg_pool2d, x, 3)
+    expected = np.ones((3, 3))
+    expected[0, 0], expected[2, 2] = np.inf, np.nan
+    np.testing.assert_array_equal(out, expected)
+    assert_like_torch(out, F.adaptive_avg_pool2d(T(x)[None], 3)[0], np.float64)
+
+
+@pytest.mark.parametrize("output_size", [(3, 5), (7, 7), 1])
+def test_adaptive_avg_pool2d_float32_is_rounded_once_from_a_float64_sum(output_size):
+    # Large inputs far from zero: float32 sums would lose digits; ours sums in float64.
+    rng = np.random.default_rng(7)
+    x = (1000 + rng.standard_normal((2, 3, 640, 480))).astype(np.float32)
+    reference = F.adaptive_avg_pool2d(T(x.astype(np.float64)), output_size).numpy()
+    ours = ops.adaptive_avg_pool2d(x, output_size)
+    assert ours.dtype == np.float32
+    np.testing.assert_allclose(ours, reference, rtol=np.finfo(np.float32).eps, atol=0)
+    ours = ops.global_avg_pool2d(x)
+    np.testing.assert_allclose(ours, x.astype(np.float64).mean(axis=(-2, -1)), rtol=1.2e-7)
+
+
+def test_max_pool2d_indices_of_windows_without_a_finite_value_name_input_pixels():
+    # The issue's case: -inf everywhere, padding 1; torch names the first input pixel.
+    x = np.full((2, 2), -np.inf)
+    values, indices = ops.max_pool2d(x, 2, stride=1, padding=1, return_indices=True)
+    np.testing.assert_array_equal(indices, [[0, 0, 1], [0, 0, 1], [2, 2, 3]])
+    assert (values == -np.inf).all()
+    grad = ops.max_pool2d_backward(np.ones((3, 3)), indices, x.shape)
+    np.testing.assert_array_equal(grad, [[4, 2], [2, 1]])
+    # NaN: the value is NaN and the last NaN of the window wins, as in torch.
+    x = np.array([[1.0, np.nan, 3.0, np.nan], [np.nan, 5.0, 0.0, 2.0]])
+    values, indices = ops.max_pool2d(x, 2, return_indices=True)
+    ref_values, ref_indices = F.max_pool2d(T(x)[None], 2, return_indices=True)
+    np.testing.assert_array_equal(indices, [[4, 3]])
+    np.testing.assert_array_equal(indices, ref_indices[0].numpy())
+    assert np.isnan(values).all() and torch.isnan(ref_values).all()
+
+
+def test_max_pool2d_refuses_a_dilated_window_in_the_padding():
+    # torch answers -inf with index 6, outside the 2 x 2 input.
+    _, ref = F.max_pool2d(torch.zeros(1, 1, 2, 2), 2, 1, 1, dilation=3, return_indices=True)
+    assert ref.item() >= 4
+    with pytest.raises(ops.PoolPaddingError) as info:
+        ops.max_pool2d(np.zeros((2, 2)), 2, stride=1, padding=1, dilation=3)
+    err = info.value
+    assert (err.padding, err.kernel_size, err.dilation, err.size) == (
+        (1, 1),
+        (2, 2),
+        (3, 3),
+        (2, 2),
+    )
+    assert str(err).startswith("padding must leave every window at least one pixel")
+
+
+ELEMENTWISE = [
+    ("relu", ops.relu, F.relu),
+    ("leaky_relu", lambda x: ops.leaky_relu(x, 0.2), lambda t: F.leaky_relu(t, 0.2)),
+    ("sigmoid", ops.sigmoid, torch.sigmoid),
+    ("tanh", ops.tanh, torch.tanh),
+    ("gelu", ops.gelu, F.gelu),
+    ("gelu_tanh", lambda x: ops.gelu(x, "tanh"), lambda t: F.gelu(t, approximate="tanh")),
+]
+
+
+@pytest.mark.parametrize(("name", "ours", "theirs"), ELEMENTWISE, ids=[e[0] for e in ELEMENTWISE])
+@given(shape=st.sampled_from([(0,), (3, 17), (2, 0, 4)]), dtype=dtypes, data=st.data())
+@settings(max_examples=25, deadline=None)
+def test_activations_under_hostile_input_match_torch(name, ours, theirs, shape, dtype, data):
+    x = data.draw(hostile_arrays(shape, dtype, extreme=True))
+    ref = theirs(T(x)).numpy()
+    if name == "gelu" and dtype == np.float32:  # torch's float32 erf kernel: gelu(inf) = NaN
+        ref = np.where(x == np.inf, np.inf, ref)
+    bound = finite_abs(x) if name.startswith("gelu") else None  # x/2 (1 + erf): terms of |x|
+    assert_like_torch(quietly(ours, x), ref, dtype, bound)
+
+
+@given(
+    shape=st.sampled_from([(2, 3, 5), (0, 4), (3, 0), ()]),
+    axis=st.integers(-3, 2),
+    temperature=st.sampled_from([0.1, 1.0, 3.0]),
+    dtype=dtypes,
+    data=st.data(),
+)
+@HOSTILE
+def test_softmax_and_log_softmax_under_hostile_input_match_torch(
+    shape, axis, temperature, dtype, data
+):
+    x = data.draw(hostile_arrays(shape, dtype))
+    axis = axis % max(len(shape), 1) if len(shape) else -1
+    ref = F.softmax(T(x) / temperature, dim=axis if len(shape) else 0)
+    assert_like_torch(quietly(ops.softmax, x, axis, temperature), ref, dtype)
+    ref = F.log_softmax(T(x), dim=axis if len(shape) else 0)
+    assert_like_torch(quietly(ops.log_softmax, x, axis), ref, dtype)
+
+
+@given(
+    n=st.integers(0, 4),
+    k=st.integers(1, 5),
+    pixels=st.sampled_from([(), (2, 2)]),
+    probabilities=st.booleans(),
+    reduction=st.sampled_from(["mean", "sum", "none"]),
+    dtype=dtypes,
+    data=st.data(),
+)
+@HOSTILE
+def test_cross_entropy_under_hostile_input_matches_torch(
+    n, k, pixels, probabilities, reduction, dtype, data
+):
+    logits = data.draw(hostile_arrays((n, k, *pixels), dtype))
+    rng = np.random.default_rng(data.draw(seeds))
+    if probabilities:
+        target = ops.softmax(rng.standard_normal(logits.shape), axis=1).astype(dtype)
+    else:
+        target = rng.integers(0, k, (n, *pixels))
+    ref = F.cross_entropy(T(logits), T(target), reduction=reduction)
+    ours = np.asarray(quietly(ops.cross_entropy, logits, target, reduction=reduction))
+    bound = F.cross_entropy(T(finite_abs(logits)), T(target), reduction=reduction).abs()
+    assert_like_torch(ours, ref, dtype, bound.numpy() + finite_abs(logits).max(initial=0))
+
+
+@given(
+    lead=st.sampled_from([(), (0,), (3,), (2, 0), (2, 3)]),
+    features=st.sampled_from([(0, 3), (5, 0), (5, 3), (1, 1)]),
+    bias=st.booleans(),
+    dtype=dtypes,
+    data=st.data(),
+)
+@HOSTILE
+def test_linear_and_flatten_under_hostile_input_match_torch(lead, features, bias, dtype, data):
+    (n_in, n_out) = features
+    x = data.draw(hostile_arrays((*lead, n_in), dtype))
+    weight = data.draw(hostile_arrays((n_out, n_in), dtype))
+    b = data.draw(hostile_arrays((n_out,), dtype)) if bias else None
+    ref = F.linear(T(x), T(weight), None if b is None else T(b))
+    bound = F.linear(
+        T(finite_abs(x)), T(finite_abs(weight)), None if b is None else T(finite_abs(b))
+    )
+    assert_like_torch(quietly(ops.linear, x, weight, b), ref, dtype, bound.numpy())
+    if x.ndim > 1:
+        assert_like_torch(ops.flatten(x), torch.flatten(T(x), 1), dtype)
+
+
+@given(
+    lead=st.sampled_from(ANY_LEAD),
+    h=st.integers(0, 4),
+    w=st.integers(0, 4),
+    pad=st.tuples(*[st.integers(0, 3)] * 4),
+    mode=st.sampled_from(["constant", "reflect", "replicate", "circular"]),
+    dtype=dtypes,
+    data=st.data(),
+)
+@HOSTILE
+def test_pad2d_and_sliding_windows_under_hostile_input_match_torch(
+    lead, h, w, pad, mode, dtype, data
+):
+    x = data.draw(hostile_arrays((*lead, h, w), dtype, extreme=True))
+    four = x.reshape((1,) * (4 - x.ndim) + x.shape)  # torch pads images with modes in 4-D only
+    ref = torch_or_none(lambda: F.pad(T(four), pad, mode=mode))
+    if ref is None:
+        assert_refused_or_empty(lambda: ops.pad2d(x, pad, mode=mode), x)
+        return
+    ours = quietly(ops.pad2d, x, pad, mode=mode)
+    assert_like_torch(ours, ref.reshape(ours.shape), dtype)
+    if min(ours.shape[-2:]) >= 2:
+        windows = ops.sliding_windows(ours, 2, stride=(1, 2))
+        ref = T(ours).unfold(-2, 2, 1).unfold(-2, 2, 2)  # (..., oh, ow, kh, kw)
+        assert_like_torch(windows, ref.numpy(), dtype)
+
+
+@pytest.mark.parametrize(
+    ("name", "call"),
+    [
+        (
+            "conv2d-H-0",
+            lambda: ops.conv2d(np.zeros((2, 3, 0, 5)), np.ones((4, 3, 1, 1)), padding=1),
+        ),
+        ("conv2d-C-0", lambda: ops.conv2d(np.zeros((2, 0, 5, 5)), np.ones((4, 0, 3, 3)))),
+        ("conv2d-O-0", lambda: ops.conv2d(np.zeros((2, 3, 5, 5)), np.ones((0, 3, 3, 3)))),
+        ("max_pool2d-H-0", lambda: ops.max_pool2d(np.zeros((2, 3, 0, 4)), 1)),
+        ("avg_pool2d-W-0", lambda: ops.avg_pool2d(np.zeros((3, 4, 0)), 1)),
+        ("adaptive-H-0", lambda: ops.adaptive_avg_pool2d(np.zeros((0, 4)), 2)),
+        ("global-W-0", lambda: ops.global_avg_pool2d(np.zeros((2, 3, 4, 0)))),
+        ("cross_entropy-K-0", lambda: ops.cross_entropy(np.zeros((2, 0)), [0, 0])),
+        ("pad2d-reflect-H-0", lambda: ops.pad2d(np.zeros((2, 0, 4)), 1, mode="replicate")),
+    ],
+)
+def test_what_torch_cannot_do_with_empty_axes_raises_a_clear_error(name, call):
+    with pytest.raises(ValueError, match=r"\bmust\b.*got"):
+        call()
+
+
+def test_padding_errors_carry_their_facts():
+    assert ops.PADDING_MODES == ("zeros", "reflect", "replicate", "circular")
+    with pytest.raises(ops.PaddingExceedsInputError) as info:
+        ops.conv2d(np.zeros((3, 4)), np.ones((3, 3)), padding=(3, 1), padding_mode="reflect")
+    err = info.value
+    assert isinstance(err, ops.PaddingError) and isinstance(err, ValueError)
+    assert (err.padding, err.size, err.mode, err.limit) == ((1, 1, 3, 3), (3, 4), "reflect", (2, 3))
+    assert err.kernel_size is None
+    with pytest.raises(ops.PaddingExceedsInputError) as info:
+        ops.pad2d(np.zeros((2, 2)), (3, 0, 0, 0), mode="circular")
+    assert (info.value.mode, info.value.limit) == ("circular", (2, 2))
+    with pytest.raises(ops.PoolPaddingError) as info:
+        ops.avg_pool2d(np.zeros((5, 5)), (3, 2), padding=(2, 1))
+    err = info.value
+    assert isinstance(err, ops.PaddingError)
+    assert (err.padding, err.kernel_size, err.limit, err.size) == ((2, 1), (3, 2), (1, 1), None)
+    with pytest.raises(ops.KernelDoesNotFitError):
+        ops.conv2d(np.zeros((3, 3)), np.ones((5, 5)))
+
+
+# ---------------------------------------------------------------------------------------------
 # Errors: each names the argument (and the shapes where there are shapes)
 # ---------------------------------------------------------------------------------------------
 
@@ -576,13 +985,14 @@ ERRORS = [
         "channels-mismatch",
         lambda: ops.conv2d(X4, np.zeros((2, 3, 3, 3))),
         ValueError,
-        r"x \(1, 4, 5, 5\) has 4 channels but weight \(2, 3, 3, 3\) with groups=1 expects 3",
+        r"x must have 3 x 1 = 3 channels to match weight \(2, 3, 3, 3\) with groups=1, "
+        r"got 4 channels in shape \(1, 4, 5, 5\)",
     ),
     (
         "groups-do-not-divide",
         lambda: ops.conv2d(X4, np.zeros((3, 1, 3, 3)), groups=3),
         ValueError,
-        r"groups=3 must divide .* x \(1, 4, 5, 5\) .* weight \(3, 1, 3, 3\)",
+        r"groups must divide .* x \(1, 4, 5, 5\) .* weight \(3, 1, 3, 3\) .*, got 3",
     ),
     (
         "groups-zero",
@@ -594,7 +1004,7 @@ ERRORS = [
         "same-with-stride",
         lambda: ops.conv2d(X4, W4, stride=2, padding="same"),
         ValueError,
-        r"padding='same' needs stride 1, got stride \(2, 2\)",
+        r"stride must be 1 for padding='same', got \(2, 2\)",
     ),
     (
         "x-5d",
@@ -613,7 +1023,7 @@ ERRORS = [
         "weight-4d-for-image",
         lambda: ops.conv2d(np.zeros((5, 5)), W4),
         ValueError,
-        r"x is a 2-D image \(5, 5\), so weight must be a 2-D kernel \(kh, kw\), "
+        r"weight must be a 2-D kernel \(kh, kw\) for the 2-D image x \(5, 5\), "
         r"got shape \(2, 4, 3, 3\)",
     ),
     (
@@ -650,20 +1060,21 @@ ERRORS = [
         "convolve-kernel-1d",
         lambda: ops.convolve2d(np.ones((3, 3)), np.ones(3)),
         ValueError,
-        r"x is a 2-D image \(3, 3\), so kernel must be a 2-D kernel \(kh, kw\), got shape \(3,\)",
+        r"kernel must be a 2-D kernel \(kh, kw\) for the 2-D image x \(3, 3\), got shape \(3,\)",
     ),
     (
         "pad-reflect-too-wide",
         lambda: ops.pad2d(np.zeros((2, 2)), 2, mode="reflect"),
         ValueError,
-        r"reflect padding \(left, right, top, bottom\) = \(2, 2, 2, 2\) must be smaller than "
-        r"the input \(H, W\) = \(2, 2\)",
+        r"padding must be smaller than the input \(H, W\) = \(2, 2\) in reflect mode .*, "
+        r"got \(left, right, top, bottom\) = \(2, 2, 2, 2\)",
     ),
     (
         "pad-circular-too-wide",
         lambda: ops.pad2d(np.zeros((2, 2)), (0, 3), mode="circular"),
         ValueError,
-        r"circular padding .* = \(3, 3, 0, 0\) must be at most the input .* \(2, 2\)",
+        r"padding must be at most the input .* \(2, 2\) in circular mode .*, "
+        r"got .* = \(3, 3, 0, 0\)",
     ),
     (
         "pad-mode",
@@ -687,7 +1098,7 @@ ERRORS = [
         "pool-padding-over-half",
         lambda: ops.max_pool2d(X4, 2, padding=2),
         ValueError,
-        r"padding \(2, 2\) must be at most half of kernel_size \(2, 2\)",
+        r"padding must be at most half of kernel_size \(2, 2\) .*, got \(2, 2\)",
     ),
     (
         "pool-kernel-does-not-fit",
@@ -760,14 +1171,13 @@ ERRORS = [
         "cross-entropy-target-range",
         lambda: ops.cross_entropy(np.zeros((2, 3)), [0, 3]),
         ValueError,
-        r"target class indices must lie in \[0, 3\) for logits \(2, 3\)",
+        r"target must hold class indices in \[0, 3\) for logits \(2, 3\), got values from 0 to 3",
     ),
     (
         "cross-entropy-target-shape",
         lambda: ops.cross_entropy(np.zeros((2, 3)), [0, 1, 2]),
         ValueError,
-        r"target of class indices must have shape \(2,\) for logits \(2, 3\), "
-        r"got \(3,\)",
+        r"target must have shape \(2,\) \(class indices for logits \(2, 3\)\), got \(3,\)",
     ),
     (
         "cross-entropy-target-dtype",
@@ -785,7 +1195,7 @@ ERRORS = [
         "linear-features",
         lambda: ops.linear(np.zeros((4, 5)), np.zeros((3, 6))),
         ValueError,
-        r"x \(4, 5\) must end in in_features = 6 to match weight \(3, 6\)",
+        r"x must end in in_features = 6 to match weight \(3, 6\) .*, got shape \(4, 5\)",
     ),
     (
         "linear-bias",
@@ -803,7 +1213,7 @@ ERRORS = [
         "flatten-order",
         lambda: ops.flatten(np.zeros((2, 3, 4)), 2, 1),
         ValueError,
-        r"start_dim 2 must not come after end_dim 1 for shape \(2, 3, 4\)",
+        r"start_dim must not come after end_dim = 1 for shape \(2, 3, 4\), got 2",
     ),
 ]
 

@@ -24,7 +24,20 @@ and weights, checked against ``torch.autograd`` in the tests.
 
 Dtypes: float32 stays float32, float64 stays float64, and integer or boolean input is
 computed in float64. Arguments are checked once, at the public boundary, and a bad one raises
-``ValueError`` or ``TypeError`` naming the argument and the shapes involved.
+``ValueError`` or ``TypeError`` naming the argument and the shapes involved:
+``"name must be …, got …"``.
+
+Impossible settings raise errors that carry their facts as attributes, for widgets to explain
+("ops decides, widgets explain"): :class:`~cnnviz.arithmetic.KernelDoesNotFitError` (the
+kernel is larger than the padded input), :class:`PaddingExceedsInputError` (reflect or
+circular padding wider than the input allows) and :class:`PoolPaddingError` (pooling padding
+more than half the window); the last two are kinds of :class:`PaddingError`, and all are
+``ValueError``. ``PADDING_MODES`` lists what the padding of :func:`conv2d` may contain.
+
+Hostile input, as in torch: non-finite values follow IEEE arithmetic without NumPy warnings
+(each docstring says what its op does with them); empty batch (and, for the pools, channel)
+axes give empty results and zero gradients; what torch cannot do either (an empty image
+plane, an empty kernel, no classes) raises a ``ValueError`` that says so.
 
 Layout: :mod:`~cnnviz.ops.windows` (padding, sliding windows), :mod:`~cnnviz.ops.conv`,
 :mod:`~cnnviz.ops.pool`, :mod:`~cnnviz.ops.activations` (each function beside its derivative,
@@ -35,8 +48,13 @@ Import from ``cnnviz.ops``: the submodules are an implementation detail.
 
 from __future__ import annotations
 
+from cnnviz.arithmetic import KernelDoesNotFitError as KernelDoesNotFitError
 from cnnviz.arithmetic import output_size as conv_output_size
 from cnnviz.arithmetic import transpose_output_size as conv_transpose_output_size
+from cnnviz.ops._common import PADDING_MODES
+from cnnviz.ops._common import PaddingError as PaddingError
+from cnnviz.ops._common import PaddingExceedsInputError as PaddingExceedsInputError
+from cnnviz.ops._common import PoolPaddingError as PoolPaddingError
 from cnnviz.ops.activations import (
     ACTIVATIONS,
     Activation,
@@ -60,7 +78,11 @@ from cnnviz.ops.pool import (
 )
 from cnnviz.ops.windows import pad2d, sliding_windows
 
+# The error classes (KernelDoesNotFitError, PaddingError, PaddingExceedsInputError,
+# PoolPaddingError) are exported but not listed here: tests/test_bad_input.py calls every
+# callable of __all__ with bad arguments, and an exception class is no function of data.
 __all__ = [
+    "PADDING_MODES",
     "conv_output_size",
     "conv_transpose_output_size",
     "pad2d",

@@ -12,14 +12,24 @@ import math
 import numpy as np
 
 from cnnviz.ops._common import (
+    _IEEE,
     _check_array,
+    _check_bool,
     _check_grad_out,
     _check_input_shape,
     _output_shape,
     _pool_args,
 )
-from cnnviz.ops.conv import _conv_args
-from cnnviz.ops.windows import _pad, _windows
+from cnnviz.ops.conv import (
+    _blocks,
+    _conv_args,
+    _im2col,
+    _phase_parts,
+    _phases,
+    _plan,
+    _work,
+)
+from cnnviz.ops.pool import _pool_divisor
 
 
 def _tap(i, j, stride, dilation, out_hw):
@@ -46,6 +56,11 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups
       the flip itself, so this is also ``convolve2d`` of ``grad_out`` with the kernel.
 
     The bias gradient is ``grad_out`` summed over the batch and all output pixels.
+
+    An empty batch gives an empty ``grad_x`` and zero weight and bias gradients. Non-finite
+    values follow IEEE arithmetic without a warning, as :func:`conv2d` does: an inf or NaN in
+    ``grad_out`` or ``x`` spreads to every gradient whose sum holds it, and meets the zeros of
+    the padding (in the weight gradient) as NaN.
 
     Parameters
     ----------
@@ -92,42 +107,105 @@ def conv2d_backward(grad_out, x, weight, stride=1, padding=0, dilation=1, groups
     >>> float(grad_b)                    # one per output pixel
     4.0
     """
-    x, weight, _, stride, dilation, groups, pad4, out_hw, image, unbatched = _conv_args(
-        x, weight, None, stride, padding, dilation, groups
+    a = _conv_args(x, weight, None, stride, padding, dilation, groups)
+    full = (a.x.shape[0], a.weight.shape[0], *a.out_hw)
+    shown = full[2:] if a.image else full[1:] if a.unbatched else full
+    grad_out = _check_grad_out(
+        grad_out, shown, f"conv2d for x {a.x.shape} and weight {a.weight.shape}"
     )
-    n, channels, height, width = x.shape
-    out_channels, group_channels, kh, kw = weight.shape
-    full = (n, out_channels, *out_hw)
-    shown = full[2:] if image else full[1:] if unbatched else full
-    grad_out = _check_grad_out(grad_out, shown, f"conv2d for x {x.shape} and weight {weight.shape}")
-    dtype = np.result_type(grad_out, x, weight)
-    xp = _pad(x.astype(dtype, copy=False), pad4)
-    # The output gradient as one matrix per group: (groups, O/groups, N * oh * ow).
-    og = out_channels // groups
-    g = np.ascontiguousarray(
-        grad_out.astype(dtype, copy=False).reshape(n, groups, og, -1).transpose(1, 2, 0, 3)
-    ).reshape(groups, og, -1)
-    w = weight.astype(dtype, copy=False).reshape(groups, og, group_channels, kh, kw)
-    grad_w = np.empty((groups, og, group_channels, kh, kw), dtype=dtype)
-    # The input gradient is accumulated as (C, N, Hp, Wp): each tap adds a contiguous block.
-    grad_xp = np.zeros((channels, n, *xp.shape[2:]), dtype=dtype)
-    for i in range(kh):
-        for j in range(kw):
-            rows, cols = _tap(i, j, stride, dilation, out_hw)
-            # Input pixels under tap (i, j), one per output pixel: (groups, C/groups, N*oh*ow).
-            under = np.ascontiguousarray(xp[:, :, rows, cols].transpose(1, 0, 2, 3))
-            under = under.reshape(groups, group_channels, -1)
-            grad_w[..., i, j] = g @ under.transpose(0, 2, 1)  # correlation of x with grad_out
-            back = w[..., i, j].transpose(0, 2, 1) @ g  # (groups, C/groups, N*oh*ow)
-            grad_xp[:, :, rows, cols] += back.reshape(channels, n, *out_hw)
-    left, right, top, bottom = pad4
-    grad_x = grad_xp[:, :, top : top + height, left : left + width].transpose(1, 0, 2, 3)
-    grad_x = np.ascontiguousarray(grad_x)
-    grad_w = grad_w.reshape(weight.shape)
-    grad_b = grad_out.astype(dtype, copy=False).reshape(full).sum(axis=(0, 2, 3))
-    if image:
+    dtype = np.result_type(grad_out, a.x, a.weight)
+    with np.errstate(**_IEEE):
+        grad_x, grad_w = _conv2d_grads(
+            grad_out.astype(dtype, copy=False).reshape(full),
+            a.x.astype(dtype, copy=False),
+            a.weight.astype(dtype, copy=False),
+            a.pad4,
+            a.stride,
+            a.dilation,
+            a.groups,
+        )
+        grad_b = grad_out.astype(dtype, copy=False).reshape(full).sum(axis=(0, 2, 3))
+    if a.image:
         return grad_x[0, 0], grad_w[0, 0], grad_b[0]
-    return (grad_x[0] if unbatched else grad_x), grad_w, grad_b
+    return (grad_x[0] if a.unbatched else grad_x), grad_w, grad_b
+
+
+# Columns (output pixels) per product of the weight gradient: OpenBLAS is slow on products
+# whose inner dimension is much longer than their small outer ones (C * kh * kw by O).
+_GRAD_W_COLUMNS = 4096
+
+
+def _conv2d_grads(grad_out, x, weight, pad4, stride, dilation, groups):
+    """(gradient of x, gradient of the weight) of a zero-padded convolution; one dtype.
+
+    The forward pass's window matrices, block by block (:func:`cnnviz.ops.conv._im2col`):
+    the weight gradient is the output gradient times the window matrix (transposed), one
+    product per block, and the window matrix's gradient, the weight (transposed) times the
+    output gradient, is added back where each tap read its input ("col2im"), one strided
+    addition per tap. The throw-away columns of the wide rows are zeroed in both matrices,
+    so that they add nothing, not even the NaN of ``0 * inf``.
+    """
+    n, channels = x.shape[:2]
+    out_channels, group_channels, kh, kw = weight.shape
+    og, k = out_channels // groups, group_channels * kh * kw
+    oh, ow = grad_out.shape[2:]
+    phases = _phases(x, pad4, stride)
+    plan = _plan(phases, (kh, kw), stride, dilation, groups, (oh, ow))
+    pitch = phases.shape[-1]
+    w = weight.reshape(groups, og, group_channels, kh * kw)[..., plan.order]
+    w_t = np.ascontiguousarray(w.reshape(groups, og, k).transpose(0, 2, 1))  # (G, K, O/G)
+    grad_w = np.zeros((groups, k, og), dtype=x.dtype)  # transposed: the faster product
+    grad_phases = _work("grad_phases", phases.shape, x.dtype, zero=True)
+    blocks, buffer = _blocks(plan, k * groups)
+    back_buffer = _work("col2im", buffer.shape, x.dtype)
+    g_buffer = _work("grad_out", (out_channels * (buffer.size // (k * groups)),), x.dtype)
+    for images, part in blocks:
+        matrix = _im2col(plan, images, part, buffer)  # (G, K, images * pixels)
+        count, pixels = len(range(n)[images]), part.stop - part.start
+        rows = -(-pixels // pitch)
+        _zero_throwaway(matrix, pixels, pitch, ow)
+        g = g_buffer[: out_channels * count * pixels].reshape(groups, og, count * pixels)
+        lines = slice(part.start // pitch, part.start // pitch + rows)
+        block = grad_out[images, :, lines].transpose(1, 0, 2, 3)  # (O, images, rows, ow)
+        _narrow(g, count, rows, pitch, ow)[...] = block.reshape(groups, og, count, rows, ow)
+        _zero_throwaway(g, pixels, pitch, ow)
+        for first in range(0, matrix.shape[-1], _GRAD_W_COLUMNS):
+            columns = slice(first, first + _GRAD_W_COLUMNS)
+            grad_w += np.matmul(matrix[..., columns], g[..., columns].transpose(0, 2, 1))
+        back = np.matmul(w_t, g, out=back_buffer[: matrix.size].reshape(matrix.shape))
+        back = _narrow(back, count, rows, pitch, ow).reshape(channels, -1, count, rows, ow)
+        t = 0
+        for a, b, (tap_rows, tap_cols), (fi, fj), (ti, tj) in plan.taps:
+            for qi in range(tap_rows):
+                for qj in range(tap_cols):
+                    r0, c0 = fi + qi * ti + part.start // pitch, fj + qj * tj
+                    target = grad_phases[a, b, images, :, r0 : r0 + rows, c0 : c0 + ow]
+                    target += back[:, t].transpose(1, 0, 2, 3)
+                    t += 1
+    grad_x = np.empty(x.shape, dtype=x.dtype)
+    for region, source in _phase_parts(x.shape, pad4, stride):
+        grad_x[source] = grad_phases[region]  # the padding's gradient is dropped
+    grad = np.empty((groups, og, group_channels, kh * kw), dtype=x.dtype)
+    grad[..., plan.order] = grad_w.transpose(0, 2, 1).reshape(groups, og, group_channels, -1)
+    return grad_x, grad.reshape(weight.shape)
+
+
+def _narrow(wide, count, rows, pitch, ow):
+    """The first ``ow`` columns of each ``pitch`` of C-contiguous wide rows (..., count * pixels),
+    as a (..., count, rows, ow) view."""
+    pixels, step = wide.shape[-1] // count, wide.itemsize
+    strides = (*wide.strides[:-1], pixels * step, pitch * step, step)
+    return np.ndarray((*wide.shape[:-1], count, rows, ow), wide.dtype, wide, 0, strides)
+
+
+def _zero_throwaway(wide, pixels, pitch, ow):
+    """Zero the throw-away columns (``ow`` to ``pitch`` of each full row) of wide rows."""
+    if pitch == ow:
+        return
+    full = pixels // pitch
+    count = wide.shape[-1] // pixels
+    view = _narrow(wide, count, full, pitch, pitch)
+    view[..., ow:] = 0
 
 
 def max_pool2d_backward(grad_out, indices, input_shape):
@@ -151,21 +229,20 @@ def max_pool2d_backward(grad_out, indices, input_shape):
     Returns
     -------
     numpy.ndarray
-        Shape ``input_shape``.
+        Shape ``input_shape`` (zeros for an empty batch or channel axis). Gradients that land
+        on the same pixel add up, inf and NaN by IEEE rules, as in torch.
 
     Examples
     --------
-    >>> x = np.array([[1, 0, 2, 3],
-    ...               [4, 6, 6, 8],
-    ...               [3, 1, 1, 0],
-    ...               [1, 2, 2, 4]])
     >>> from cnnviz.ops import max_pool2d
+    >>> x = np.array([[1, 5, 2, 0],
+    ...               [3, 4, 8, 1]])
     >>> y, idx = max_pool2d(x, 2, return_indices=True)
-    >>> max_pool2d_backward(np.array([[10, 20], [30, 40]]), idx, x.shape)
-    array([[ 0.,  0.,  0.,  0.],
-           [ 0., 10.,  0., 20.],
-           [30.,  0.,  0.,  0.],
-           [ 0.,  0.,  0., 40.]])
+    >>> idx                              # 5 is x[0, 1] (index 1), 8 is x[1, 2] (index 6)
+    array([[1, 6]])
+    >>> max_pool2d_backward(np.array([[10, 20]]), idx, x.shape)
+    array([[ 0., 10.,  0.,  0.],
+           [ 0.,  0., 20.,  0.]])
     """
     input_shape = _check_input_shape(input_shape)
     grad_out = _check_array(grad_out, "grad_out", (len(input_shape),))
@@ -174,12 +251,12 @@ def max_pool2d_backward(grad_out, indices, input_shape):
         raise TypeError(f"indices must be integers, got dtype {indices.dtype}")
     if indices.shape != grad_out.shape:
         raise ValueError(
-            f"indices {indices.shape} and grad_out {grad_out.shape} must have the same shape"
+            f"indices must have the shape of grad_out {grad_out.shape}, got {indices.shape}"
         )
     if grad_out.shape[:-2] != input_shape[:-2]:
         raise ValueError(
-            f"grad_out {grad_out.shape} and input_shape {input_shape} must agree in all "
-            f"but the last two axes"
+            f"grad_out must have the leading axes of input_shape {input_shape} (all but the "
+            f"last two), got shape {grad_out.shape}"
         )
     plane = input_shape[-2] * input_shape[-1]
     if indices.size and (indices.min() < 0 or indices.max() >= plane):
@@ -189,9 +266,10 @@ def max_pool2d_backward(grad_out, indices, input_shape):
         )
     planes = math.prod(input_shape[:-2])
     offsets = np.arange(planes).reshape(-1, 1) * plane
-    flat = (indices.reshape(planes, -1) + offsets).ravel()
+    flat = (indices.reshape(planes, -1 if planes else 0) + offsets).ravel()
     # bincount sums the gradients of windows that picked the same pixel (np.add.at, faster).
-    grad_x = np.bincount(flat, weights=grad_out.ravel(), minlength=planes * plane)
+    with np.errstate(**_IEEE):
+        grad_x = np.bincount(flat, weights=grad_out.ravel(), minlength=planes * plane)
     return grad_x.astype(grad_out.dtype, copy=False).reshape(input_shape)
 
 
@@ -216,7 +294,8 @@ def avg_pool2d_backward(
     Returns
     -------
     numpy.ndarray
-        Shape ``input_shape``.
+        Shape ``input_shape`` (zeros for an empty batch or channel axis). Inf and NaN in
+        ``grad_out`` spread over their windows by IEEE rules, as in torch.
 
     Examples
     --------
@@ -226,20 +305,19 @@ def avg_pool2d_backward(
     """
     input_shape = _check_input_shape(input_shape)
     kernel, stride, padding, dilation = _pool_args(kernel_size, stride, padding)
-    pad4 = (padding[1], padding[1], padding[0], padding[0])
+    count_include_pad = _check_bool(count_include_pad, "count_include_pad")
     hw = input_shape[-2:]
     padded = (hw[0] + 2 * padding[0], hw[1] + 2 * padding[1])
     out_hw = _output_shape(padded, kernel, stride, dilation)
     grad_out = _check_grad_out(
         grad_out, (*input_shape[:-2], *out_hw), f"avg_pool2d for input_shape {input_shape}"
     )
-    if count_include_pad or not any(padding):
-        share = grad_out / (kernel[0] * kernel[1])
-    else:
-        ones = _pad(np.ones(hw, dtype=grad_out.dtype), pad4)
-        share = grad_out / _windows(ones, kernel, stride, dilation, out_hw).sum(axis=(-2, -1))
     grad_xp = np.zeros((*input_shape[:-2], *padded), dtype=grad_out.dtype)
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            grad_xp[(..., *_tap(i, j, stride, dilation, out_hw))] += share
+    with np.errstate(**_IEEE):
+        share = grad_out / _pool_divisor(
+            hw, kernel, stride, padding, count_include_pad, grad_out.dtype
+        )
+        for i in range(kernel[0]):
+            for j in range(kernel[1]):
+                grad_xp[(..., *_tap(i, j, stride, dilation, out_hw))] += share
     return grad_xp[..., padding[0] : padding[0] + hw[0], padding[1] : padding[1] + hw[1]].copy()

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import math
 
-from cnnviz.ops._common import _check_array, _check_axis, _check_grad_out
+import numpy as np
+
+from cnnviz.ops._common import _IEEE, _check_array, _check_axis, _check_grad_out
+
+
+def _check_features(x, weight):
+    """Raise unless ``x`` ends in the in_features of ``weight`` (out_features, in_features)."""
+    if x.ndim < 1 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(
+            f"x must end in in_features = {weight.shape[1]} to match weight {weight.shape} "
+            f"(out_features, in_features), got shape {x.shape}"
+        )
 
 
 def linear(x, weight, bias=None):
@@ -22,7 +33,9 @@ def linear(x, weight, bias=None):
     Returns
     -------
     numpy.ndarray
-        ``(..., out_features)``.
+        ``(..., out_features)``; empty axes stay empty, and no input features give the bias.
+        Non-finite values follow IEEE arithmetic (a matrix product), as in torch: an inf
+        times a zero weight, or two infinities of opposite signs, give NaN.
 
     Examples
     --------
@@ -31,12 +44,7 @@ def linear(x, weight, bias=None):
     """
     x = _check_array(x, "x")
     weight = _check_array(weight, "weight", (2,))
-    if x.ndim < 1 or x.shape[-1] != weight.shape[1]:
-        raise ValueError(
-            f"x {x.shape} must end in in_features = {weight.shape[1]} to match weight "
-            f"{weight.shape} (out_features, in_features)"
-        )
-    out = x @ weight.T
+    _check_features(x, weight)
     if bias is not None:
         bias = _check_array(bias, "bias")
         if bias.shape != (weight.shape[0],):
@@ -44,8 +52,9 @@ def linear(x, weight, bias=None):
                 f"bias must have shape {(weight.shape[0],)} to match weight {weight.shape}, "
                 f"got {bias.shape}"
             )
-        out = out + bias
-    return out
+    with np.errstate(**_IEEE):
+        out = x @ weight.T
+        return out if bias is None else out + bias
 
 
 def flatten(x, start_dim=1, end_dim=-1):
@@ -63,7 +72,8 @@ def flatten(x, start_dim=1, end_dim=-1):
     Returns
     -------
     numpy.ndarray
-        A view of ``x`` where possible.
+        A view of ``x`` where possible; values (inf and NaN too) are not touched, and empty
+        axes stay empty.
 
     Examples
     --------
@@ -74,13 +84,14 @@ def flatten(x, start_dim=1, end_dim=-1):
     (8, 16, 25)
     """
     x = _check_array(x, "x")
-    start = _check_axis(start_dim, x.ndim) % max(x.ndim, 1)
-    end = _check_axis(end_dim, x.ndim) % max(x.ndim, 1)
+    start = _check_axis(start_dim, x.ndim, "start_dim") % max(x.ndim, 1)
+    end = _check_axis(end_dim, x.ndim, "end_dim") % max(x.ndim, 1)
     if x.ndim == 0:
         return x.reshape(1)
     if start > end:
         raise ValueError(
-            f"start_dim {start_dim} must not come after end_dim {end_dim} for shape {x.shape}"
+            f"start_dim must not come after end_dim = {end_dim} for shape {x.shape}, "
+            f"got {start_dim}"
         )
     merged = math.prod(x.shape[start : end + 1])
     return x.reshape(*x.shape[:start], merged, *x.shape[end + 1 :])
@@ -108,7 +119,8 @@ def linear_backward(grad_out, x, weight):
     Returns
     -------
     grad_x, grad_weight, grad_bias : numpy.ndarray
-        Shapes of ``x``, ``weight`` and ``(out_features,)``.
+        Shapes of ``x``, ``weight`` and ``(out_features,)``; an empty batch gives zero
+        weight and bias gradients. Non-finite values as in :func:`linear`.
 
     Examples
     --------
@@ -125,16 +137,14 @@ def linear_backward(grad_out, x, weight):
     """
     x = _check_array(x, "x")
     weight = _check_array(weight, "weight", (2,))
-    if x.ndim < 1 or x.shape[-1] != weight.shape[1]:
-        raise ValueError(
-            f"x {x.shape} must end in in_features = {weight.shape[1]} to match weight "
-            f"{weight.shape} (out_features, in_features)"
-        )
+    _check_features(x, weight)
     expected = (*x.shape[:-1], weight.shape[0])
     grad_out = _check_grad_out(
         grad_out, expected, f"linear for x {x.shape} and weight {weight.shape}"
     )
-    g = grad_out.reshape(-1, weight.shape[0])
-    grad_x = grad_out @ weight
-    grad_w = g.T @ x.reshape(-1, weight.shape[1])
-    return grad_x, grad_w.astype(grad_x.dtype, copy=False), g.sum(axis=0)
+    rows = math.prod(x.shape[:-1])  # every sample, whatever the leading axes
+    g = grad_out.reshape(rows, weight.shape[0])
+    with np.errstate(**_IEEE):
+        grad_x = grad_out @ weight
+        grad_w = g.T @ x.reshape(rows, weight.shape[1])
+        return grad_x, grad_w.astype(grad_x.dtype, copy=False), g.sum(axis=0)

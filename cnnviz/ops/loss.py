@@ -1,16 +1,30 @@
-"""Softmax, log-softmax and cross-entropy, with the gradient of the loss."""
+"""Softmax, log-softmax and cross-entropy, with the gradient of the loss.
+
+Non-finite logits follow torch, without NumPy warnings: ``-inf`` is a class of probability 0
+(its log-probability is ``-inf``); a slice along the class axis holding ``+inf`` or NaN, or
+only ``-inf``, is NaN throughout (the max subtracted first is then inf or NaN).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from cnnviz.ops._common import _check_array, _check_axis, _check_choice, _check_positive_number
+from cnnviz.ops._common import (
+    _IEEE,
+    _check_array,
+    _check_axis,
+    _check_choice,
+    _check_positive_number,
+)
 
 
 def _log_softmax(z, axis):
     """log softmax of a checked float array: subtract the max so that exp never overflows."""
-    shifted = z - z.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    if z.shape[axis] == 0:  # nothing to normalize (torch returns the empty array)
+        return z.copy()
+    with np.errstate(**_IEEE):
+        shifted = z - z.max(axis=axis, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 def softmax(x, axis=-1, temperature=1.0):
@@ -32,6 +46,8 @@ def softmax(x, axis=-1, temperature=1.0):
     Returns
     -------
     numpy.ndarray
+        Same shape as ``x``. A ``-inf`` logit has probability 0; a slice holding ``+inf`` or
+        NaN, or only ``-inf``, is NaN throughout, as in torch. An empty axis stays empty.
 
     Examples
     --------
@@ -45,10 +61,15 @@ def softmax(x, axis=-1, temperature=1.0):
     x = _check_array(x, "x")
     axis = _check_axis(axis, x.ndim)
     temperature = _check_positive_number(temperature, "temperature")
-    z = x / x.dtype.type(temperature) if temperature != 1 else x
-    shifted = z - z.max(axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    return e / e.sum(axis=axis, keepdims=True)
+    if x.ndim == 0:
+        return softmax(x[None], 0, temperature).reshape(())
+    if x.shape[axis] == 0:  # nothing to normalize (torch returns the empty array)
+        return x.copy()
+    with np.errstate(**_IEEE):
+        z = x / x.dtype.type(temperature) if temperature != 1 else x
+        shifted = z - z.max(axis=axis, keepdims=True)
+        e = np.exp(shifted)
+        return e / e.sum(axis=axis, keepdims=True)
 
 
 def log_softmax(x, axis=-1):
@@ -66,7 +87,8 @@ def log_softmax(x, axis=-1):
     Returns
     -------
     numpy.ndarray
-        Same shape as ``x``; ``exp`` of it sums to 1 along ``axis``.
+        Same shape as ``x``; ``exp`` of it sums to 1 along ``axis``. A ``-inf`` logit gives
+        ``-inf``; a slice holding ``+inf`` or NaN, or only ``-inf``, is NaN, as in torch.
 
     Examples
     --------
@@ -74,7 +96,8 @@ def log_softmax(x, axis=-1):
     array([    0., -2000.])
     """
     x = _check_array(x, "x")
-    return _log_softmax(x, _check_axis(axis, x.ndim))
+    axis = _check_axis(axis, x.ndim)
+    return _log_softmax(x, axis) if x.ndim else _log_softmax(x[None], 0).reshape(())
 
 
 def _check_target(target, logits, class_axis):
@@ -83,7 +106,7 @@ def _check_target(target, logits, class_axis):
     if target.dtype.kind == "f":
         if target.shape != logits.shape:
             raise ValueError(
-                f"probability target must have the shape of logits {logits.shape}, "
+                f"target must have the shape of logits {logits.shape} (probabilities), "
                 f"got {target.shape}"
             )
     elif target.dtype.kind in "iu":
@@ -91,12 +114,12 @@ def _check_target(target, logits, class_axis):
         expected = logits.shape[:class_axis] + logits.shape[class_axis + 1 :]
         if target.shape != expected:
             raise ValueError(
-                f"target of class indices must have shape {expected} for logits "
-                f"{logits.shape}, got {target.shape}"
+                f"target must have shape {expected} (class indices for logits "
+                f"{logits.shape}), got {target.shape}"
             )
         if target.size and (target.min() < 0 or target.max() >= classes):
             raise ValueError(
-                f"target class indices must lie in [0, {classes}) for logits {logits.shape}, "
+                f"target must hold class indices in [0, {classes}) for logits {logits.shape}, "
                 f"got values from {target.min()} to {target.max()}"
             )
     else:
@@ -105,6 +128,21 @@ def _check_target(target, logits, class_axis):
             f"got dtype {target.dtype}"
         )
     return target
+
+
+def _cross_entropy_args(logits, target, reduction, reductions):
+    """Checked (logits, target, reduction, class axis) of cross_entropy and its gradient."""
+    logits = _check_array(logits, "logits")
+    if logits.ndim < 1:
+        raise ValueError(f"logits must have at least 1 dimension (K,), got shape {logits.shape}")
+    reduction = _check_choice(reduction, "reduction", reductions)
+    class_axis = 1 if logits.ndim > 1 else 0
+    if logits.shape[class_axis] == 0:  # torch: an index error, or NaN
+        raise ValueError(
+            f"logits must have at least one class (K >= 1 along axis {class_axis}), "
+            f"got shape {logits.shape}"
+        )
+    return logits, _check_target(target, logits, class_axis), reduction, class_axis
 
 
 def cross_entropy(logits, target, reduction="mean"):
@@ -126,7 +164,10 @@ def cross_entropy(logits, target, reduction="mean"):
     Returns
     -------
     numpy.ndarray or numpy.floating
-        The mean or sum loss, or the per-sample losses for ``reduction='none'``.
+        The mean or sum loss, or the per-sample losses for ``reduction='none'``. As in
+        torch, an empty batch gives a mean of NaN and a sum of 0; a logit of ``-inf`` on the
+        target class gives ``inf``, and a probability target of 0 against a ``-inf`` logit
+        gives NaN (``0 * -inf``).
 
     Examples
     --------
@@ -136,21 +177,21 @@ def cross_entropy(logits, target, reduction="mean"):
     >>> float(cross_entropy([1000.0, -1000.0], 1))
     2000.0
     """
-    logits = _check_array(logits, "logits")
-    if logits.ndim < 1:
-        raise ValueError(f"logits must have at least 1 dimension (K,), got shape {logits.shape}")
-    reduction = _check_choice(reduction, "reduction", ("mean", "sum", "none"))
-    class_axis = 1 if logits.ndim > 1 else 0
-    target = _check_target(target, logits, class_axis)
+    logits, target, reduction, class_axis = _cross_entropy_args(
+        logits, target, reduction, ("mean", "sum", "none")
+    )
     log_p = _log_softmax(logits, class_axis)
-    if target.dtype.kind == "f":
-        losses = -(target.astype(log_p.dtype, copy=False) * log_p).sum(axis=class_axis)
-    else:
-        picked = np.take_along_axis(log_p, np.expand_dims(target, class_axis), axis=class_axis)
-        losses = -np.squeeze(picked, axis=class_axis)
-    if reduction == "none":
-        return losses
-    return losses.sum() if reduction == "sum" else losses.mean()
+    with np.errstate(**_IEEE):
+        if target.dtype.kind == "f":
+            losses = -(target.astype(log_p.dtype, copy=False) * log_p).sum(axis=class_axis)
+        else:
+            index = np.expand_dims(target, class_axis)
+            losses = -np.squeeze(np.take_along_axis(log_p, index, class_axis), axis=class_axis)
+        if reduction == "none":
+            return losses
+        if reduction == "sum":
+            return losses.sum()
+        return losses.mean() if losses.size else losses.dtype.type(np.nan)
 
 
 def cross_entropy_backward(logits, target, reduction="mean"):
@@ -171,7 +212,9 @@ def cross_entropy_backward(logits, target, reduction="mean"):
     Returns
     -------
     numpy.ndarray
-        Shape of ``logits``.
+        Shape of ``logits``. Non-finite logits as in torch: a ``-inf`` logit has probability
+        0 (a gradient of 0, or -1 on its target class); ``+inf`` or NaN make their sample's
+        gradient NaN.
 
     Examples
     --------
@@ -183,12 +226,9 @@ def cross_entropy_backward(logits, target, reduction="mean"):
     array([[-0.187,  0.155,  0.031],
            [ 0.167,  0.167, -0.333]])
     """
-    logits = _check_array(logits, "logits")
-    if logits.ndim < 1:
-        raise ValueError(f"logits must have at least 1 dimension (K,), got shape {logits.shape}")
-    reduction = _check_choice(reduction, "reduction", ("mean", "sum"))
-    class_axis = 1 if logits.ndim > 1 else 0
-    target = _check_target(target, logits, class_axis)
+    logits, target, reduction, class_axis = _cross_entropy_args(
+        logits, target, reduction, ("mean", "sum")
+    )
     grad = np.exp(_log_softmax(logits, class_axis))
     if target.dtype.kind == "f":
         grad -= target.astype(grad.dtype, copy=False)
@@ -197,6 +237,6 @@ def cross_entropy_backward(logits, target, reduction="mean"):
         np.put_along_axis(
             grad, picked, np.take_along_axis(grad, picked, class_axis) - 1, class_axis
         )
-    if reduction == "mean":
+    if reduction == "mean" and grad.size:
         grad /= logits.size // logits.shape[class_axis]
     return grad

@@ -5,13 +5,16 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from cnnviz._checks import check_number
 from cnnviz.ops._common import (
     _NUMPY_PAD_MODE,
     _PAD_MODES,
+    PaddingExceedsInputError,
     _check_array,
     _check_choice,
     _output_shape,
     _pad4,
+    _padding_limit,
     _pair,
 )
 
@@ -35,12 +38,20 @@ def pad2d(x, padding, mode="constant", value=0.0):
         (padding must be smaller than the side); ``'replicate'`` repeats the edge pixel;
         ``'circular'`` wraps around (padding at most the side).
     value : float, default 0.0
-        Fill value of ``'constant'`` mode.
+        Fill value of ``'constant'`` mode (any real number, inf and NaN included).
 
     Returns
     -------
     numpy.ndarray
-        Shape ``(..., top + H + bottom, left + W + right)``.
+        Shape ``(..., top + H + bottom, left + W + right)``. Values are copied, never
+        computed: inf and NaN pixels are copied like any other.
+
+    Raises
+    ------
+    PaddingExceedsInputError
+        Reflect or circular padding wider than the input allows, or any mode but
+        ``'constant'`` padding along an empty axis (a ``ValueError`` with the facts as
+        attributes). Empty batch or channel axes are padded like any other.
 
     Examples
     --------
@@ -58,6 +69,7 @@ def pad2d(x, padding, mode="constant", value=0.0):
     """
     x = _check_array(x, "x", (2, 3, 4))
     mode = _check_choice(mode, "mode", _PAD_MODES)
+    value = check_number(value, "value", finite=False)
     return _pad(x, _pad4(padding), mode, value)
 
 
@@ -65,18 +77,11 @@ def _pad(x, pad4, mode="constant", value=0.0):
     """Pad the last two axes of ``x`` by ``pad4 = (left, right, top, bottom)``; no checks of x."""
     left, right, top, bottom = pad4
     height, width = x.shape[-2:]
-    if mode == "reflect" and (max(top, bottom) >= height or max(left, right) >= width):
-        raise ValueError(
-            f"reflect padding (left, right, top, bottom) = {pad4} must be smaller than the "
-            f"input (H, W) = {(height, width)}"
-        )
-    if mode == "circular" and (max(top, bottom) > height or max(left, right) > width):
-        raise ValueError(
-            f"circular padding (left, right, top, bottom) = {pad4} must be at most the "
-            f"input (H, W) = {(height, width)}"
-        )
-    if mode != "constant" and 0 in (height, width) and any(pad4):
-        raise ValueError(f"{mode} padding needs a non-empty input, got shape {x.shape}")
+    if mode != "constant" and any(pad4):
+        limit = _padding_limit((height, width), mode)
+        wanted = (max(top, bottom), max(left, right))
+        if any(n is not None and p > n for p, n in zip(wanted, limit, strict=True)):
+            raise PaddingExceedsInputError(pad4, (height, width), mode)
     if mode == "constant":  # faster than np.pad: one fill and one copy
         out = np.full((*x.shape[:-2], top + height + bottom, left + width + right), value, x.dtype)
         out[..., top : top + height, left : left + width] = x
@@ -105,7 +110,8 @@ def sliding_windows(x, kernel_size, stride=1, dilation=1):
     -------
     numpy.ndarray
         View of shape ``(..., oh, ow, kh, kw)``, with ``oh, ow`` given by
-        :func:`conv_output_size` with ``p=0``.
+        :func:`conv_output_size` with ``p=0``. A view computes nothing: inf and NaN are seen
+        as they are, and empty leading axes give an empty view.
 
     Examples
     --------
