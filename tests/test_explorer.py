@@ -1,7 +1,8 @@
-"""The kernel-free convolution-arithmetic explorer's HTML: self-contained, scoped, correct.
+"""The kernel-free explorers' HTML (cnnviz.explorers): self-contained, scoped, correct.
 
-What the page does with it in a browser is tested in ``test_browser.py``; here we check the
-HTML that Python emits: no network, one unique id per output, the initial output size equal to
+What the page does with it in a browser is tested in ``test_browser.py`` (with and without the
+built book); here we check the HTML that Python emits: no network, one unique id per output,
+the palette as the only source of colours, the initial output size equal to
 :func:`cnnviz.ops.conv_output_size`, and clear errors for bad parameters.
 """
 
@@ -18,14 +19,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cnnviz.explorer import (
+from cnnviz import explorer as old_module
+from cnnviz import palette
+from cnnviz.arithmetic import formula_text
+from cnnviz.explorers import (
     PARAM_RANGES,
     AnimationHTML,
     ArithmeticExplorer,
     animation_html,
     arithmetic_explorer,
-    formula_text,
 )
+from cnnviz.explorers._page import static_text
 from cnnviz.ops import conv_output_size
 
 DEFAULTS = dict(i=5, k=3, p=0, s=1, d=1)
@@ -120,11 +124,13 @@ def test_repr_html_is_the_html():
     assert isinstance(explorer, ArithmeticExplorer)
 
 
-def test_ids_are_unique_per_call_and_scope_the_script():
+def test_ids_are_unique_per_call_and_given_to_the_script():
+    # That the script touches only its own output is tested in the browser (test_browser.py).
     explorers = [arithmetic_explorer() for _ in range(20)]
     ids = [e.element_id for e in explorers]
     assert len(set(ids)) == len(ids)
     for explorer in explorers:
+        assert re.fullmatch(r"cnnviz-arith-[0-9a-f]{12}", explorer.element_id)
         parsed = outline(explorer)
         all_ids = [attrs["id"] for _, attrs in parsed.elements if "id" in attrs]
         assert all_ids == [explorer.element_id]  # one id, on the root element
@@ -133,18 +139,6 @@ def test_ids_are_unique_per_call_and_scope_the_script():
         (script,) = parsed.scripts
         config = json.loads(re.search(r"var CONFIG = (\{.*?\});", script).group(1))
         assert config["id"] == explorer.element_id
-        # Every lookup goes through the root element (or the output's own id).
-        assert "document.querySelector" not in script
-        assert "getElementsBy" not in script
-        assert script.count("document.getElementById(") == 1
-        assert "document.getElementById(CONFIG.id)" in script
-
-
-def test_svg_ids_are_scoped_by_the_output_id():
-    script = outline(arithmetic_explorer()).scripts[0]
-    # The hatching pattern is the only SVG id; it is derived from the output's id.
-    assert 'CONFIG.id + "-hatch"' in script
-    assert re.findall(r"""\bid:\s*["']""", script) == []
 
 
 def test_script_is_valid_javascript(tmp_path):
@@ -166,6 +160,7 @@ def test_defaults():
     explorer = arithmetic_explorer()
     assert explorer.params == DEFAULTS
     assert explorer.output_size == 3
+    assert explorer.formula == formula_text(**DEFAULTS)
     parsed = outline(explorer)
     assert parsed.text_by_class["cnnviz-output-size"] == "3"
     assert parsed.text_by_class["cnnviz-formula"] == formula_text(**DEFAULTS)
@@ -232,12 +227,41 @@ def test_initial_output_size_matches_everywhere_in_range(params):
 
 def test_formula_text_substitutes_the_numbers():
     assert formula_text(5, 3) == (
-        "o = ⌊(i + 2p − d(k−1) − 1) / s⌋ + 1 = ⌊(5 + 2·0 − 1·(3−1) − 1) / 1⌋ + 1 = ⌊2 / 1⌋ + 1 = 3"
+        "o = ⌊(i + 2p − d(k − 1) − 1) / s⌋ + 1 = ⌊(5 + 2·0 − 1·(3 − 1) − 1) / 1⌋ + 1 "
+        "= ⌊2 / 1⌋ + 1 = 3"
     )
     assert formula_text(7, 3, p=1, s=2).endswith("= ⌊6 / 2⌋ + 1 = 4")
     # Floor, not truncation, for a kernel that does not fit: floor(-2/3) + 1 = 0.
-    assert formula_text(3, 5, p=0, s=3).endswith("= ⌊−2 / 3⌋ + 1 = 0")
-    assert formula_text(3, 5).endswith("= ⌊−2 / 1⌋ + 1 = −1")
+    assert formula_text(3, 5, p=0, s=3).endswith("= ⌊−2 / 3⌋ + 1 = 0 → no output")
+    assert formula_text(3, 5).endswith("= ⌊−2 / 1⌋ + 1 = −1 → no output")
+
+
+def test_the_old_import_path_still_works():
+    assert old_module.arithmetic_explorer is arithmetic_explorer
+    assert old_module.animation_html is animation_html
+    assert old_module.ArithmeticExplorer is ArithmeticExplorer
+    assert old_module.formula_text is formula_text
+    assert old_module.PARAM_RANGES is PARAM_RANGES
+
+
+# ---------------------------------------------------------------------------------------------
+# One palette: the page carries cnnviz.palette, the static files no colour of their own
+# ---------------------------------------------------------------------------------------------
+
+
+def test_the_page_carries_the_palette():
+    (style,) = outline(arithmetic_explorer()).styles
+    assert palette.css_variables() in style
+    used = set(re.findall(r"var\(--cnnviz-([a-z-]+)\)", style))
+    defined = {role.replace("_", "-") for role in palette.COLORS}
+    assert used and used <= defined, used - defined
+
+
+@pytest.mark.parametrize("name", ["core.js", "arithmetic.js", "explorers.css"])
+def test_static_files_write_no_colour_of_their_own(name):
+    text = static_text(name)
+    assert not re.findall(r"#[0-9a-fA-F]{3,8}\b", text)
+    assert not re.findall(r"\b(rgba?|hsla?)\(", text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -322,3 +346,7 @@ def test_animation_html_passes_options(tiny_animation):
     assert re.search(r"new Animation\(frames, img_id, slider_id, 20(\.0)?,", fast)
     with pytest.raises(TypeError, match="animation must be a matplotlib Animation"):
         animation_html("not an animation")
+    with pytest.raises(ValueError, match="fps must be positive, got 0"):
+        animation_html(tiny_animation, fps=0)
+    with pytest.raises(ValueError, match="default_mode must be one of 'loop', 'once', 'reflect'"):
+        animation_html(tiny_animation, default_mode="bounce")

@@ -1,22 +1,23 @@
 // cnnviz convolution-arithmetic explorer: redraws the padded input, the kernel windows and the
-// output grid in the browser, with no kernel. One copy of this script runs per output; it only
-// touches the element whose id it is given, so several explorers can share a page.
+// output grid in the browser, with no kernel. The page runs one copy per output, after core.js
+// (the arithmetic: cnnvizCore) and with CONFIG (its element id and initial parameters); it only
+// touches the element with that id, so several explorers can share a page. Colours come from
+// the stylesheet, through one class per role.
 // The text is inlined in a <script> element: it must never contain a less-than sign followed
 // by a slash (write "<\/" in strings).
-(function () {
+(function (core, config) {
   "use strict";
-  var CONFIG = __CNNVIZ_CONFIG__;
-  var root = document.getElementById(CONFIG.id);
+  var root = document.getElementById(config.id);
   if (!root || root.getAttribute("data-ready") === "1") {
     return;
   }
   root.setAttribute("data-ready", "1");
 
-  var MINUS = "\u2212";
+  var MINUS = core.MINUS;
   var PARAMS = ["i", "k", "p", "s", "d"];
   var state = {};
   PARAMS.forEach(function (name) {
-    state[name] = CONFIG.params[name];
+    state[name] = config.params[name];
   });
   var sel = { r: 0, c: 0 }; // selected output cell (row, column)
   var timer = null;
@@ -24,32 +25,24 @@
   function q(selector) {
     return root.querySelector(selector);
   }
-  var svg = q(".cnnviz-arith-svg");
+  var svg = q(".cnnviz-svg");
   var playButton = q('button[data-action="play"]');
   var nextButton = q('button[data-action="next"]');
 
   // ---------------------------------------------------------------------------------------
-  // Arithmetic (the same rule as cnnviz.ops.conv_output_size)
+  // Arithmetic: cnnvizCore, the rules of cnnviz.arithmetic
   // ---------------------------------------------------------------------------------------
-  function num(x) {
-    return x < 0 ? MINUS + String(-x) : String(x);
-  }
-
   function arithmetic(st) {
     var n = st.i + 2 * st.p;
-    var span = st.d * (st.k - 1) + 1;
-    var top = n - span;
-    var o = Math.floor(top / st.s) + 1;
-    return { n: n, span: span, top: top, o: o, fits: o >= 1 };
-  }
-
-  function formulaText(st, a) {
-    return (
-      "o = \u230A(i + 2p " + MINUS + " d(k" + MINUS + "1) " + MINUS + " 1) / s\u230B + 1" +
-      " = \u230A(" + st.i + " + 2\u00B7" + st.p + " " + MINUS + " " + st.d + "\u00B7(" + st.k +
-      MINUS + "1) " + MINUS + " 1) / " + st.s + "\u230B + 1" +
-      " = \u230A" + num(a.top) + " / " + st.s + "\u230B + 1 = " + num(a.o)
-    );
+    var span = core.extent(st.k, st.d);
+    var o = core.formulaO(st.i, st.k, st.p, st.s, st.d);
+    var problem = "";
+    try {
+      core.checkFits(n, st.k, st.d);
+    } catch (error) {
+      problem = error.message;
+    }
+    return { n: n, span: span, top: n - span, o: o, fits: !problem, problem: problem };
   }
 
   // Which rows/columns of the padded input does some kernel tap land on?
@@ -64,7 +57,7 @@
         touched[j * st.s + t * st.d] = true;
       }
     }
-    var remainder = a.fits ? a.top - (a.o - 1) * st.s : 0;
+    var remainder = core.unreached(st.i, st.k, st.p, st.s, st.d);
     var missed = [];
     for (x = 0; x < a.n; x++) {
       if (!touched[x]) {
@@ -136,36 +129,33 @@
     var width = Math.max(a.fits ? outX + o * cell + 12 : inX + extent * cell + 12, 480);
     var height = inY + extent * cell + (a.fits ? 14 : 28);
     var fontSize = Math.max(9, Math.min(14, Math.round(cell * 0.45)));
-    var hatchId = CONFIG.id + "-hatch"; // ids are document-wide: scope them by the output's id
+    var hatchId = config.id + "-hatch"; // ids are document-wide: scope them by the output's id
     var n = a.n;
     var p = st.p;
     var parts = [];
 
     parts.push(
       '<defs><pattern id="' + hatchId + '" width="6" height="6" patternUnits="userSpaceOnUse" ' +
-        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fee2e2" fill-opacity="0.55"/>' +
-        '<line x1="0" y1="0" x2="0" y2="6" stroke="#dc2626" stroke-width="2" stroke-opacity="0.7"/>' +
+        'patternTransform="rotate(45)"><rect width="6" height="6" class="cnnviz-hatch-fill"/>' +
+        '<line x1="0" y1="0" x2="0" y2="6" class="cnnviz-hatch-line"/>' +
         "<\/pattern><\/defs>"
     );
 
     // Titles.
-    parts.push(tag("text", { x: inX, y: 16, "font-size": 13, "font-weight": 600, fill: "#1e293b" },
+    parts.push(tag("text", { x: inX, y: 16, "class": "cnnviz-title-text" },
       "padded input: i + 2p = " + st.i + " + 2\u00B7" + p + " = " + n));
     if (a.fits) {
-      parts.push(tag("text", { x: outX, y: Math.max(16, outY - 10), "font-size": 13, "font-weight": 600, fill: "#15803d" },
+      parts.push(tag("text", { x: outX, y: Math.max(16, outY - 10), "class": "cnnviz-title-text cnnviz-output-title" },
         "output: " + o + " \u00D7 " + o));
     } else {
-      parts.push(tag("text", { x: inX, y: inY + extent * cell + 18, "font-size": 13, "font-weight": 600, fill: "#b91c1c" },
-        "the " + st.k + "\u00D7" + st.k + " kernel (span " + a.span + ") sticks out of the padded input"));
+      parts.push(tag("text", { x: inX, y: inY + extent * cell + 18, "class": "cnnviz-title-text cnnviz-problem-title" },
+        "the " + st.k + "\u00D7" + st.k + " kernel sticks out of the padded input (see below)"));
     }
 
-    // The zero padding (grey, dashed grid, "0" in each cell) around the i x i input (blue).
-    parts.push(tag("rect", { x: inX, y: inY, width: n * cell, height: n * cell, fill: "#f8fafc", "class": "cnnviz-pad" }));
+    // The zero padding (dashed grid, "0" in each cell) around the i x i input.
+    parts.push(tag("rect", { x: inX, y: inY, width: n * cell, height: n * cell, "class": "cnnviz-pad" }));
     if (p > 0) {
-      parts.push(tag("path", {
-        d: gridPath(inX, inY, cell, 0, n, 0, n), fill: "none", stroke: "#94a3b8",
-        "stroke-width": 1, "stroke-dasharray": "3 2"
-      }));
+      parts.push(tag("path", { d: gridPath(inX, inY, cell, 0, n, 0, n), "class": "cnnviz-pad-grid" }));
       if (cell >= 16) {
         var zeros = "";
         for (var r = 0; r < n; r++) {
@@ -175,19 +165,15 @@
             }
           }
         }
-        parts.push('<g font-size="' + fontSize + '" text-anchor="middle" dominant-baseline="central" fill="#94a3b8">' + zeros + "<\/g>");
+        parts.push('<g font-size="' + fontSize + '" text-anchor="middle" dominant-baseline="central" class="cnnviz-zeros">' + zeros + "<\/g>");
       }
     }
     parts.push(tag("rect", {
-      x: inX + p * cell, y: inY + p * cell, width: st.i * cell, height: st.i * cell,
-      fill: "#dbeafe", "class": "cnnviz-input"
+      x: inX + p * cell, y: inY + p * cell, width: st.i * cell, height: st.i * cell, "class": "cnnviz-input"
     }));
-    parts.push(tag("path", {
-      d: gridPath(inX, inY, cell, p, p + st.i, p, p + st.i), fill: "none", stroke: "#60a5fa", "stroke-width": 1
-    }));
+    parts.push(tag("path", { d: gridPath(inX, inY, cell, p, p + st.i, p, p + st.i), "class": "cnnviz-input-grid" }));
     parts.push(tag("rect", {
-      x: inX + p * cell, y: inY + p * cell, width: st.i * cell, height: st.i * cell,
-      fill: "none", stroke: "#2563eb", "stroke-width": 1.5
+      x: inX + p * cell, y: inY + p * cell, width: st.i * cell, height: st.i * cell, "class": "cnnviz-input-frame"
     }));
 
     // Rows and columns that no kernel tap ever lands on (when there are windows at all).
@@ -199,8 +185,8 @@
     // Where windows start: one dot per output column (top) and per output row (left).
     var dotR = Math.max(2, Math.min(4, cell / 5));
     for (var j = 0; j < o; j++) {
-      parts.push(tag("circle", { cx: inX + (j * st.s + 0.5) * cell, cy: inY - 9, r: dotR, fill: j === sel.c ? "#c2410c" : "#94a3b8" }));
-      parts.push(tag("circle", { cx: inX - 10, cy: inY + (j * st.s + 0.5) * cell, r: dotR, fill: j === sel.r ? "#c2410c" : "#94a3b8" }));
+      parts.push(tag("circle", { cx: inX + (j * st.s + 0.5) * cell, cy: inY - 9, r: dotR, "class": j === sel.c ? "cnnviz-start cnnviz-picked" : "cnnviz-start" }));
+      parts.push(tag("circle", { cx: inX - 10, cy: inY + (j * st.s + 0.5) * cell, r: dotR, "class": j === sel.r ? "cnnviz-start cnnviz-picked" : "cnnviz-start" }));
     }
 
     // The selected window: its k x k taps and its span (dashed).
@@ -213,16 +199,13 @@
         var outside = rr >= n || cc >= n;
         parts.push(tag("rect", {
           x: inX + cc * cell + 2, y: inY + rr * cell + 2, width: cell - 4, height: cell - 4, rx: 2,
-          fill: outside ? "#ffffff" : "#f97316", "fill-opacity": outside ? 1 : 0.8,
-          stroke: outside ? "#dc2626" : "#c2410c", "stroke-width": outside ? 1.5 : 1.2,
-          "stroke-dasharray": outside ? "3 2" : "none", "class": "cnnviz-tap"
+          "class": outside ? "cnnviz-tap cnnviz-outside" : "cnnviz-tap"
         }));
       }
     }
     parts.push(tag("rect", {
       x: inX + c0 * cell - 1, y: inY + r0 * cell - 1, width: a.span * cell + 2, height: a.span * cell + 2,
-      fill: "none", stroke: a.fits ? "#c2410c" : "#dc2626", "stroke-width": 2.2, "stroke-dasharray": "6 3",
-      "class": "cnnviz-window"
+      "class": a.fits ? "cnnviz-window" : "cnnviz-window cnnviz-outside"
     }));
 
     // The output grid, and two lines from the window to the output cell it computes.
@@ -233,7 +216,7 @@
       parts.push(tag("path", {
         d: "M" + wx + " " + (inY + r0 * cell - 1) + "L" + ox + " " + oy +
           "M" + wx + " " + (inY + (r0 + a.span) * cell + 1) + "L" + ox + " " + (oy + cell),
-        stroke: "#c2410c", "stroke-opacity": 0.45, "stroke-width": 1.2, fill: "none"
+        "class": "cnnviz-link"
       }));
       var outCells = "";
       var pickedCell = "";
@@ -242,8 +225,7 @@
           var picked = orow === sel.r && ocol === sel.c;
           var rect = tag("rect", {
             x: outX + ocol * cell, y: outY + orow * cell, width: cell, height: cell,
-            fill: picked ? "#f97316" : "#dcfce7", stroke: picked ? "#c2410c" : "#4ade80",
-            "stroke-width": picked ? 2 : 1, "class": "cnnviz-cell-output",
+            "class": picked ? "cnnviz-cell-output cnnviz-picked" : "cnnviz-cell-output",
             "data-row": orow, "data-col": ocol
           });
           if (picked) {
@@ -263,16 +245,12 @@
     // Text: formula with the numbers, the size, and what the picture shows.
     root.setAttribute("data-o", String(a.o));
     root.classList.toggle("cnnviz-arith--nofit", !a.fits);
-    q(".cnnviz-formula").textContent = formulaText(st, a);
+    q(".cnnviz-formula").textContent = core.formulaText(st.i, st.k, st.p, st.s, st.d);
     q(".cnnviz-output-size").textContent = a.fits ? String(a.o) : "kernel does not fit";
-    q(".cnnviz-arith-shape").textContent = a.fits ? "\u2192 a " + a.o + " \u00D7 " + a.o + " output" : "";
+    q(".cnnviz-shape").textContent = a.fits ? "\u2192 a " + a.o + " \u00D7 " + a.o + " output" : "";
     var lines = [];
     if (!a.fits) {
-      lines.push(
-        "The kernel does not fit: its taps span d(k" + MINUS + "1) + 1 = " + a.span +
-        " cells, but the padded input has only i + 2p = " + a.n +
-        ". Make i or p larger, or k or d smaller."
-      );
+      lines.push("No output: " + a.problem + ". Make i or p larger, or k or d smaller.");
     } else {
       lines.push(
         "Window " + (sel.r * o + sel.c + 1) + " of " + o * o + ": its " + st.k + "\u00D7" + st.k +
@@ -282,7 +260,7 @@
       );
       if (cov.remainder > 0) {
         lines.push(
-          "(i + 2p " + MINUS + " d(k" + MINUS + "1) " + MINUS + " 1) = " + a.top + " is not a multiple of s = " +
+          "(i + 2p " + MINUS + " d(k " + MINUS + " 1) " + MINUS + " 1) = " + a.top + " is not a multiple of s = " +
           st.s + " (remainder " + cov.remainder + "): the last " + rowsCols(cov.remainder) +
           " of the padded input are never reached (hatched)."
         );
@@ -385,4 +363,4 @@
   });
 
   draw();
-})();
+})(cnnvizCore, CONFIG);
