@@ -141,6 +141,17 @@ CALLS[widgets] = {
 CALLS[explorers] = {
     "ArithmeticExplorer": dict(i=5, k=3, p=0, s=1, d=1),
     "arithmetic_explorer": dict(i=5, k=3, p=0, s=1, d=1),
+    "conv_explorer": dict(
+        image="photo",
+        kernel="gaussian",
+        stride=1,
+        padding=1,
+        dilation=1,
+        padding_mode="zeros",
+        sigma=1.0,
+        theta=0,
+        wavelength=6,
+    ),
     "pooling_explorer": dict(image="numbers", mode="max", kernel_size=2, stride=2, padding=0),
     "activation_explorer": dict(activation="relu", x=1.0, negative_slope=0.1),
     "softmax_explorer": dict(

@@ -34,6 +34,7 @@ def relu(x):
     Parameters
     ----------
     x : array_like
+        Pre-activations, any shape; integers are computed in float64.
 
     Returns
     -------
@@ -103,6 +104,7 @@ def sigmoid(x):
     Parameters
     ----------
     x : array_like
+        Any shape and real dtype.
 
     Returns
     -------
@@ -135,6 +137,7 @@ def tanh(x):
     Parameters
     ----------
     x : array_like
+        Any shape and real dtype; large magnitudes saturate without overflow.
 
     Returns
     -------

@@ -320,6 +320,11 @@ var cnnvizOps = (typeof window !== "undefined" && window.cnnvizOps) || (function
       }
       return Array.from(padding);
     }
+    return symmetricPad4(padding, rule);
+  }
+
+  // An int or [ph, pw] padding as [left, right, top, bottom]; rule names the other forms.
+  function symmetricPad4(padding, rule) {
     var pair;
     try {
       pair = checkPair(padding, "padding", 0);
@@ -485,17 +490,7 @@ var cnnvizOps = (typeof window !== "undefined" && window.cnnvizOps) || (function
       var left = Math.floor(totalW / 2);
       return [left, totalW - left, top, totalH - top];
     }
-    var pair;
-    try {
-      pair = checkPair(padding, "padding", 0);
-    } catch (error) {
-      if (error.name !== "TypeError") {
-        throw error;
-      }
-      throw typeError("padding", "padding must be an int, a pair of ints, 'valid' or 'same', " +
-        "got " + repr(padding));
-    }
-    return [pair[1], pair[1], pair[0], pair[0]];
+    return symmetricPad4(padding, "an int, a pair of ints, 'valid' or 'same'");
   }
 
   /**
