@@ -201,7 +201,12 @@ def test_settings_snap_to_the_sliders():
         (activation_explorer, {"x": "1"}, TypeError, "x must be a real number"),
         (softmax_explorer, {"logits": [1.0]}, ValueError, "logits must be 2 to 10 numbers"),
         (softmax_explorer, {"logits": [1, 7]}, ValueError, r"logits\[1\] must be between -6"),
-        (softmax_explorer, {"labels": ("a", "b")}, ValueError, "labels must have 3 entries, one per class, got 2"),
+        (
+            softmax_explorer,
+            {"labels": ("a", "b")},
+            ValueError,
+            "labels must have 3 entries, one per class, got 2",
+        ),
         (softmax_explorer, {"temperature": 0}, ValueError, "temperature must be between 0.1"),
         (softmax_explorer, {"target": -1}, ValueError, "target must be between 0 and 2"),
     ],
