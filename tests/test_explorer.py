@@ -9,6 +9,8 @@ the palette as the only source of colours, the initial output size equal to
 from __future__ import annotations
 
 import json
+import os
+import random
 import re
 import shutil
 import subprocess
@@ -21,7 +23,7 @@ from hypothesis import strategies as st
 
 from cnnviz import explorer as old_module
 from cnnviz import palette
-from cnnviz.arithmetic import formula_text
+from cnnviz.arithmetic import coverage, formula_text
 from cnnviz.explorers import (
     PARAM_RANGES,
     AnimationHTML,
@@ -30,9 +32,11 @@ from cnnviz.explorers import (
     arithmetic_explorer,
 )
 from cnnviz.explorers._page import static_text
-from cnnviz.ops import conv_output_size
+from cnnviz.ops import conv2d, conv_output_size
 
 DEFAULTS = dict(i=5, k=3, p=0, s=1, d=1)
+REQUIRE_BROWSER = os.environ.get("CNNVIZ_REQUIRE_BROWSER") == "1"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic"]
 
 
 class Outline(HTMLParser):
@@ -165,6 +169,22 @@ def test_defaults():
     assert parsed.text_by_class["cnnviz-output-size"] == "3"
     assert parsed.text_by_class["cnnviz-formula"] == formula_text(**DEFAULTS)
     assert parsed.elements[0][1]["data-o"] == "3"
+
+
+def test_root_is_marked_as_a_kernel_free_explorer():
+    parsed = outline(arithmetic_explorer())
+    root_tag, root_attrs = parsed.elements[0]
+    assert root_tag == "div"
+    assert root_attrs["data-cnnviz-explorer"] == "arithmetic"
+    (script,) = parsed.scripts
+    assert "root.cnnviz = api" in script  # the API; what it holds is checked in Chromium
+    assert "coverage: coverage" in script  # core.js's twin of cnnviz.arithmetic.coverage
+
+
+def test_no_fit_says_no_output():
+    parsed = outline(arithmetic_explorer(i=3, k=5))
+    assert parsed.text_by_class["cnnviz-size"].startswith("No output: the kernel does not fit")
+    assert parsed.text_by_class["cnnviz-output-size"] == "kernel does not fit"
 
 
 def test_sliders_have_stable_hooks_and_ranges():
@@ -350,3 +370,228 @@ def test_animation_html_passes_options(tiny_animation):
         animation_html(tiny_animation, fps=0)
     with pytest.raises(ValueError, match="default_mode must be one of 'loop', 'once', 'reflect'"):
         animation_html(tiny_animation, default_mode="bounce")
+
+
+# ---------------------------------------------------------------------------------------------
+# root.cnnviz in Chromium: output = np.outer(coverage, coverage) = conv2d(ones, ones)
+# ---------------------------------------------------------------------------------------------
+
+
+def _unavailable(reason):
+    if REQUIRE_BROWSER:
+        pytest.fail(f"{reason}, and CNNVIZ_REQUIRE_BROWSER=1 requires the browser test to run")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = next(
+        filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
+    )
+    if executable is None:
+        _unavailable("no Chromium found (looked for chromium, chromium-browser, google-chrome)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the Python package playwright is not installed")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def explorer_page(browser):
+    """A blank page holding ``explorers``; fails the test on any JavaScript error."""
+    pages = []
+
+    def _open(*explorers):
+        page = browser.new_page(viewport={"width": 1000, "height": 900})
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        markup = "".join(e.html for e in explorers)
+        page.set_content(f'<!doctype html><meta charset="utf-8"><body>{markup}</body>')
+        pages.append((page, errors))
+        return page
+
+    yield _open
+    for page, errors in pages:
+        page.close()
+        assert not errors, errors
+
+
+# Each case through root.cnnviz.set; then the API as plain JSON.
+SET_AND_READ = """
+([index, cases]) => {
+  const root = document.querySelectorAll('[data-cnnviz-explorer="arithmetic"]')[index];
+  const plain = a => a && {shape: Array.from(a.shape), data: Array.from(a.data)};
+  return cases.map(c => {
+    const back = root.cnnviz.set(c);
+    const api = root.cnnviz;
+    return {
+      same: back === api,
+      params: api.params,
+      input: plain(api.input),
+      output: plain(api.output),
+      message: api.message,
+      size: root.querySelector('.cnnviz-size').textContent,
+      outputSize: root.querySelector('.cnnviz-output-size').textContent,
+      formula: root.querySelector('.cnnviz-formula').textContent,
+      invalid: Array.from(root.querySelectorAll('[aria-invalid="true"]'),
+                          e => e.getAttribute('data-param')),
+      bad: root.querySelectorAll('.cnnviz-bad').length,
+      cells: root.querySelectorAll('.cnnviz-cell-output').length,
+    };
+  });
+}
+"""
+
+
+def _random_cases(count, seed=2026):
+    rng = random.Random(seed)
+    return [{n: rng.randint(*PARAM_RANGES[n]) for n in PARAM_RANGES} for _ in range(count)]
+
+
+def _fits(case):
+    try:
+        conv_output_size(**case)
+    except ValueError:
+        return False
+    return True
+
+
+def test_api_exists_and_starts_from_the_python_settings(explorer_page):
+    params = dict(i=7, k=3, p=1, s=2, d=1)
+    page = explorer_page(arithmetic_explorer(**params))
+    api = page.evaluate(
+        """() => {
+      const root = document.querySelector('[data-cnnviz-explorer="arithmetic"]');
+      const c = root.cnnviz;
+      return {keys: Object.keys(c).sort(), set: typeof c.set, params: c.params,
+              input: {shape: c.input.shape, data: Array.from(c.input.data)},
+              output: {shape: c.output.shape, data: Array.from(c.output.data)},
+              message: c.message};
+    }"""
+    )
+    assert {"params", "set", "input", "output", "message"} <= set(api["keys"])
+    assert api["set"] == "function"
+    assert api["params"] == params
+    assert api["input"] == {"shape": [7, 7], "data": [1.0] * 49}
+    c = coverage(**params)
+    assert api["output"]["shape"] == [4, 4]
+    np.testing.assert_array_equal(api["output"]["data"], np.outer(c, c).ravel())
+    assert api["message"] == ""
+
+
+def test_output_is_the_outer_product_of_python_coverage(explorer_page):
+    page = explorer_page(arithmetic_explorer())
+    cases = _random_cases(80)
+    fitting = [case for case in cases if _fits(case)]
+    assert len(fitting) >= 50, "too few random settings in which the kernel fits"
+    results = page.evaluate(SET_AND_READ, [0, cases])
+    mismatches = []
+    for case, got in zip(cases, results, strict=True):
+        assert got["same"] and got["params"] == case
+        i = case["i"]
+        assert got["input"] == {"shape": [i, i], "data": [1.0] * (i * i)}
+        c = coverage(**case)
+        if not len(c):
+            assert got["output"] is None, case
+            continue
+        want = np.outer(c, c)
+        out = got["output"]
+        if out is None or out["shape"] != list(want.shape) or out["data"] != want.ravel().tolist():
+            mismatches.append(f"{case}: expected {want.tolist()}, got {out}")
+        assert got["message"] == "" and got["invalid"] == [] and got["bad"] == 0, case
+        assert got["cells"] == want.size
+    assert not mismatches, "\n".join(mismatches[:5])
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        DEFAULTS,
+        dict(i=6, k=3, p=1, s=2, d=1),
+        dict(i=7, k=3, p=2, s=3, d=2),
+        dict(i=9, k=5, p=4, s=2, d=1),
+        dict(i=16, k=7, p=5, s=5, d=4),
+        dict(i=1, k=1, p=3, s=2, d=1),
+    ],
+    ids=lambda c: "-".join(f"{k}{v}" for k, v in c.items()),
+)
+def test_output_is_conv2d_of_ones_by_ones(explorer_page, case):
+    page = explorer_page(arithmetic_explorer())
+    (got,) = page.evaluate(SET_AND_READ, [0, [case]])
+    i, k = case["i"], case["k"]
+    want = conv2d(
+        np.ones((i, i)), np.ones((k, k)), stride=case["s"], padding=case["p"], dilation=case["d"]
+    )
+    assert got["output"]["shape"] == list(want.shape)
+    np.testing.assert_allclose(got["output"]["data"], want.ravel(), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "case, blamed",
+    [
+        (dict(i=3, k=5, p=0, s=1, d=1), "k"),
+        (dict(i=2, k=7, p=0, s=5, d=4), "d"),  # set() moves d last among what makes it fit
+        (dict(i=4, k=4, p=0, s=1, d=3), "d"),
+    ],
+)
+def test_impossible_settings_give_no_output_and_say_why(explorer_page, case, blamed):
+    page = explorer_page(arithmetic_explorer(i=16, k=1, p=0, s=1, d=1))
+    got, back = page.evaluate(SET_AND_READ, [0, [case, DEFAULTS]])
+    assert got["output"] is None
+    assert got["message"].startswith("No output: kernel ") and "does not fit" in got["message"]
+    assert got["size"].startswith("No output: the kernel does not fit")
+    assert got["outputSize"] == "kernel does not fit"
+    assert got["formula"] == formula_text(**case)
+    assert got["invalid"] == [blamed] and got["bad"] == 1
+    assert got["cells"] == 0
+    # Back to a setting that fits: the outline and the message go.
+    assert back["output"] is not None and back["message"] == ""
+    assert back["invalid"] == [] and back["bad"] == 0
+    assert back["size"].startswith("Output size: o = 3")
+
+
+def test_set_moves_the_sliders_as_a_reader_would(explorer_page):
+    page = explorer_page(arithmetic_explorer())
+    (got,) = page.evaluate(SET_AND_READ, [0, [dict(s=99, p=-3)]])  # a slider stops at its ends
+    assert got["params"] == dict(DEFAULTS, s=PARAM_RANGES["s"][1], p=PARAM_RANGES["p"][0])
+    shown = page.evaluate("() => document.querySelector('[data-value-for=\"s\"]').textContent")
+    assert shown == str(PARAM_RANGES["s"][1])
+    message = page.evaluate(
+        """() => { try { document.querySelector('[data-cnnviz-explorer]').cnnviz.set({q: 1}); }
+                   catch (error) { return error.message; } return null; }"""
+    )
+    assert message == "set: no control named q takes 1"
+
+
+def test_softmax_explorer_reports_ties(explorer_page):
+    from cnnviz.explorers import softmax_explorer
+
+    page = explorer_page(softmax_explorer())
+    read = """(logits) => {
+      const root = document.querySelector('[data-cnnviz-explorer="softmax"]');
+      root.cnnviz.set({logits: logits, temperature: 1});
+      return {size: root.querySelector('.cnnviz-size').textContent,
+              top: Array.from(root.querySelectorAll('.cnnviz-bar-label.cnnviz-top'),
+                              e => e.textContent)};
+    }"""
+    n = page.evaluate("() => document.querySelectorAll('.cnnviz-bar-label').length")
+    labels = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.cnnviz-bar-label'), e => e.textContent)"
+    )
+    tie = page.evaluate(read, [2.0, 2.0] + [0.0] * (n - 2))
+    p = np.exp([2.0, 2.0] + [0.0] * (n - 2))
+    shown = f"{p[0] / p.sum():.3f}"
+    assert tie["size"].startswith(f"{labels[0]} and {labels[1]} tie at {shown};"), tie
+    assert tie["top"] == labels[:2]
+    single = page.evaluate(read, [3.0, 2.0] + [0.0] * (n - 2))
+    assert single["size"].startswith(f"Largest: {labels[0]}, "), single
+    assert single["top"] == labels[:1]

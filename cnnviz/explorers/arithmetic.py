@@ -5,7 +5,12 @@ The picture and the numbers are recomputed by ``static/arithmetic.js`` on the ru
 here, in Python, with :mod:`cnnviz.arithmetic` itself. Stable hooks for tests and readers:
 ``input[data-param="s"]`` for the sliders, ``.cnnviz-output-size`` for the output size,
 ``.cnnviz-formula`` for the formula with the numbers filled in, ``.cnnviz-message`` for what
-the picture shows (or why there is no output).
+the picture shows (or why there is no output). Like every kernel-free explorer, the root element
+carries ``data-cnnviz-explorer="arithmetic"`` and exposes ``root.cnnviz``: ``params`` (``i, k,
+p, s, d``), ``set(params)`` (moves the sliders as a reader would, then redraws once), ``input``
+(``{shape: [i, i], data}``, all ones), ``output`` (``{shape: [o, o], data}``, row-major
+``np.outer(c, c)`` with ``c =`` :func:`cnnviz.arithmetic.coverage`, i.e. ``conv2d`` of ones by
+ones; ``null`` when the kernel does not fit) and ``message`` (why there is no output, or ``""``).
 """
 
 from __future__ import annotations
@@ -137,6 +142,7 @@ def _render(element_id, params):
     formula_o = arithmetic.formula_o(**params)  # the formula's o, also when o <= 0
     fits = formula_o >= 1
     size_text = str(formula_o) if fits else "kernel does not fit"
+    size_label = "Output size: o = " if fits else "No output: the "
     shape_text = f"→ a {formula_o} × {formula_o} output" if fits else ""
     sliders = "".join(
         _page.slider(name, _PARAM_NAMES[name], *PARAM_RANGES[name], value)
@@ -161,7 +167,7 @@ def _render(element_id, params):
         'aria-label="padded input, kernel window and output grid"></svg>'
         f'<div class="cnnviz-legend">{legend}</div>'
         '<div class="cnnviz-result" aria-live="polite">'
-        '<div class="cnnviz-size">Output size: o = '
+        f'<div class="cnnviz-size"><span class="cnnviz-size-label">{size_label}</span>'
         f'<span class="cnnviz-output-size">{size_text}</span> '
         f'<span class="cnnviz-shape">{shape_text}</span></div>'
         f'<div class="cnnviz-formula">{html.escape(arithmetic.formula_text(**params))}</div>'
@@ -175,5 +181,5 @@ def _render(element_id, params):
         body,
         {"params": params},
         classes=() if fits else ("cnnviz-arith--nofit",),
-        data={"o": formula_o},
+        data={"cnnviz-explorer": "arithmetic", "o": formula_o},
     )

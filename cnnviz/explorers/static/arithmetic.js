@@ -3,6 +3,13 @@
 // (the arithmetic: cnnvizCore) and with CONFIG (its element id and initial parameters); it only
 // touches the element with that id, so several explorers can share a page. Colours come from
 // the stylesheet, through one class per role.
+// Like every kernel-free explorer, the root element carries data-cnnviz-explorer and exposes
+// root.cnnviz = {params, set(params), input, output, message}: params {i, k, p, s, d} as the
+// Python arguments; set(params) moves the sliders as a reader would, then redraws once;
+// input {shape: [i, i], data: ones}; output {shape: [o, o], data}: row-major
+// outer(c, c) with c = cnnvizCore.coverage(i, k, p, s, d), the number of (input pixel,
+// kernel tap) pairs that meet at each output cell (conv2d of ones by ones), or null when the
+// kernel does not fit; message: why there is no output, or "".
 // The text is inlined in a <script> element: it must never contain a less-than sign followed
 // by a slash (write "<\/" in strings).
 (function (core, config) {
@@ -21,6 +28,9 @@
   });
   var sel = { r: 0, c: 0 }; // selected output cell (row, column)
   var timer = null;
+  var FIT_PARAMS = ["i", "k", "p", "d"]; // what makes a kernel fit (the stride does not)
+  var blamed = "k"; // the control to outline when the kernel does not fit: the last one moved
+  var api = { params: {}, input: null, output: null, message: "" };
 
   function q(selector) {
     return root.querySelector(selector);
@@ -46,7 +56,7 @@
   }
 
   // Which rows/columns of the padded input does some kernel tap land on?
-  function coverage(st, a) {
+  function reach(st, a) {
     var touched = [];
     var x;
     for (x = 0; x < a.n; x++) {
@@ -101,6 +111,33 @@
     return count === 1 ? "1 cell" : count + " cells";
   }
 
+  // Where unread rows inside the padded input come from: the gaps between the taps of a
+  // dilated kernel, or a stride longer than the kernel's span.
+  function gapText(st, a) {
+    var parts = [];
+    if (st.d > 1) {
+      parts.push("between the taps of the dilated kernel (gaps of d " + MINUS + " 1 = " +
+        (st.d - 1) + ")");
+    }
+    if (st.s > a.span) {
+      parts.push("between windows (the stride s = " + st.s + " is longer than the span " +
+        a.span + " of the kernel)");
+    }
+    return parts.length ? "They fall " + parts.join(" and ") + "." : "";
+  }
+
+  // The width inside the explorer's padding: what the SVG is scaled to (0 when hidden).
+  function available() {
+    var style = window.getComputedStyle(root);
+    var inner = root.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    return inner > 0 ? inner : 0;
+  }
+
+  // About how wide a line of text is, in the units of its font size (for the titles' layout).
+  function textWidth(text, size) {
+    return 0.62 * size * text.length;
+  }
+
   function rowsCols(count) {
     return count === 1 ? "1 row and 1 column" : count + " rows and " + count + " columns";
   }
@@ -108,7 +145,7 @@
   function draw() {
     var st = state;
     var a = arithmetic(st);
-    var cov = coverage(st, a);
+    var cov = reach(st, a);
     var o = a.fits ? a.o : 0;
     if (a.fits) {
       sel.r = Math.min(sel.r, o - 1);
@@ -117,6 +154,8 @@
       sel.r = 0;
       sel.c = 0;
     }
+    var n = a.n;
+    var p = st.p;
     var extent = Math.max(a.n, a.span); // a kernel that does not fit is drawn sticking out
     var gap = a.fits ? 90 : 0;
     var left = 30;
@@ -129,9 +168,24 @@
     var width = Math.max(a.fits ? outX + o * cell + 12 : inX + extent * cell + 12, 480);
     var height = inY + extent * cell + (a.fits ? 14 : 28);
     var fontSize = Math.max(9, Math.min(14, Math.round(cell * 0.45)));
+    // The SVG is scaled to the width of the explorer: on a phone a label 13 units high would
+    // be 7 px. Titles grow so that they stay about 12 px on screen, and stack when the two no
+    // longer fit side by side; the zeros of the padding are left out when they would be tiny.
+    var avail = available();
+    var scale = avail > 0 ? Math.min(1, avail / width) : 1;
+    var titleSize = Math.round(Math.max(13, 12 / scale));
+    var inTitle = "padded input: i + 2p = " + st.i + " + 2\u00B7" + p + " = " + n;
+    var outTitle = "output: " + o + " \u00D7 " + o;
+    var firstLine = titleSize + 3;
+    var stacked = a.fits && (
+      outX + textWidth(outTitle, titleSize) > width ||
+      (inX + textWidth(inTitle, titleSize) + 12 > outX && outY - 10 - titleSize < firstLine + 4));
+    var shift = (titleSize - 13) + (stacked ? titleSize + 4 : 0);
+    inY += shift;
+    outY += shift;
+    height += shift + (a.fits ? 0 : titleSize - 13);
+    var showZeros = cell >= 16 && fontSize * scale >= 8;
     var hatchId = config.id + "-hatch"; // ids are document-wide: scope them by the output's id
-    var n = a.n;
-    var p = st.p;
     var parts = [];
 
     parts.push(
@@ -142,21 +196,32 @@
     );
 
     // Titles.
-    parts.push(tag("text", { x: inX, y: 16, "class": "cnnviz-title-text" },
-      "padded input: i + 2p = " + st.i + " + 2\u00B7" + p + " = " + n));
-    if (a.fits) {
-      parts.push(tag("text", { x: outX, y: Math.max(16, outY - 10), "class": "cnnviz-title-text cnnviz-output-title" },
-        "output: " + o + " \u00D7 " + o));
+    var titleStyle = "font-size: " + titleSize + "px";
+    parts.push(tag("text", { x: inX, y: firstLine, style: titleStyle, "class": "cnnviz-title-text" }, inTitle));
+    if (stacked) {
+      parts.push(tag("text", {
+        x: width - 4, y: firstLine + titleSize + 4, "text-anchor": "end", style: titleStyle,
+        "class": "cnnviz-title-text cnnviz-output-title"
+      }, outTitle));
+    } else if (a.fits) {
+      parts.push(tag("text", {
+        x: outX, y: Math.max(firstLine, outY - 10), style: titleStyle, "class": "cnnviz-title-text cnnviz-output-title"
+      }, outTitle));
     } else {
-      parts.push(tag("text", { x: inX, y: inY + extent * cell + 18, "class": "cnnviz-title-text cnnviz-problem-title" },
-        "the " + st.k + "\u00D7" + st.k + " kernel sticks out of the padded input (see below)"));
+      var problemTitle = "the " + st.k + "\u00D7" + st.k + " kernel sticks out of the padded input (see below)";
+      if (inX + textWidth(problemTitle, titleSize) > width) {
+        problemTitle = "the kernel sticks out (see below)";
+      }
+      parts.push(tag("text", {
+        x: inX, y: inY + extent * cell + titleSize + 5, style: titleStyle, "class": "cnnviz-title-text cnnviz-problem-title"
+      }, problemTitle));
     }
 
     // The zero padding (dashed grid, "0" in each cell) around the i x i input.
     parts.push(tag("rect", { x: inX, y: inY, width: n * cell, height: n * cell, "class": "cnnviz-pad" }));
     if (p > 0) {
       parts.push(tag("path", { d: gridPath(inX, inY, cell, 0, n, 0, n), "class": "cnnviz-pad-grid" }));
-      if (cell >= 16) {
+      if (showZeros) {
         var zeros = "";
         for (var r = 0; r < n; r++) {
           for (var c = 0; c < n; c++) {
@@ -246,6 +311,7 @@
     root.setAttribute("data-o", String(a.o));
     root.classList.toggle("cnnviz-arith--nofit", !a.fits);
     q(".cnnviz-formula").textContent = core.formulaText(st.i, st.k, st.p, st.s, st.d);
+    q(".cnnviz-size-label").textContent = a.fits ? "Output size: o = " : "No output: the ";
     q(".cnnviz-output-size").textContent = a.fits ? String(a.o) : "kernel does not fit";
     q(".cnnviz-shape").textContent = a.fits ? "\u2192 a " + a.o + " \u00D7 " + a.o + " output" : "";
     var lines = [];
@@ -268,7 +334,7 @@
       if (cov.inner > 0) {
         lines.push(
           (cov.remainder > 0 ? "Also, " : "") + rowsCols(cov.inner) +
-          " between the windows are skipped: no tap of any window lands on them (hatched)."
+          " are never read: no tap of any window lands on them (hatched). " + gapText(st, a)
         );
       }
     }
@@ -283,6 +349,49 @@
     });
     playButton.disabled = !a.fits || o * o < 2;
     nextButton.disabled = !a.fits || o * o < 2;
+
+    // The control to change, outlined (as in the other explorers) while the kernel does not fit.
+    PARAMS.forEach(function (name) {
+      var bad = !a.fits && name === blamed;
+      var input = q('input[data-param="' + name + '"]');
+      if (bad) {
+        input.setAttribute("aria-invalid", "true");
+      } else {
+        input.removeAttribute("aria-invalid");
+      }
+      var label = input.closest("label");
+      if (label) {
+        label.classList.toggle("cnnviz-bad", bad);
+      }
+    });
+    root.classList.toggle("cnnviz-impossible", !a.fits);
+    publish(st, a, lines);
+  }
+
+  // root.cnnviz: the settings, the input (ones) and the output (coverage x coverage).
+  function publish(st, a, lines) {
+    var params = {};
+    PARAMS.forEach(function (name) {
+      params[name] = st[name];
+    });
+    var ones = new Float64Array(st.i * st.i);
+    ones.fill(1);
+    api.params = params;
+    api.input = { shape: [st.i, st.i], data: ones };
+    if (a.fits) {
+      var c = core.coverage(st.i, st.k, st.p, st.s, st.d);
+      var data = new Float64Array(a.o * a.o);
+      for (var r = 0; r < a.o; r++) {
+        for (var col = 0; col < a.o; col++) {
+          data[r * a.o + col] = c[r] * c[col];
+        }
+      }
+      api.output = { shape: [a.o, a.o], data: data };
+      api.message = "";
+    } else {
+      api.output = null;
+      api.message = lines.join(" ");
+    }
   }
 
   // ---------------------------------------------------------------------------------------
@@ -307,22 +416,60 @@
     draw();
   }
 
+  // Takes the value of one slider into the state (and its shown value); true when it changed.
+  function take(name) {
+    var value = parseInt(q('input[data-param="' + name + '"]').value, 10);
+    if (isNaN(value)) {
+      return false;
+    }
+    q('[data-value-for="' + name + '"]').textContent = String(value);
+    var moved = value !== state[name];
+    state[name] = value;
+    if (moved && FIT_PARAMS.indexOf(name) >= 0) {
+      blamed = name;
+    }
+    return moved;
+  }
+
   PARAMS.forEach(function (name) {
     var input = q('input[data-param="' + name + '"]');
-    var shown = q('[data-value-for="' + name + '"]');
     input.value = String(state[name]);
     function update() {
-      var value = parseInt(input.value, 10);
-      if (isNaN(value)) {
-        return;
-      }
-      state[name] = value;
-      shown.textContent = String(value);
+      take(name);
       draw();
     }
     input.addEventListener("input", update);
     input.addEventListener("change", update);
   });
+
+  // Applies settings exactly as if the reader had moved the sliders (a range input keeps its
+  // value within min..max and on its step), then redraws once.
+  function set(params) {
+    Object.keys(params).forEach(function (name) {
+      var input = PARAMS.indexOf(name) >= 0 ? q('input[data-param="' + name + '"]') : null;
+      if (!input) {
+        throw new Error("set: no control named " + name + " takes " + params[name]);
+      }
+      input.value = String(params[name]);
+      take(name);
+    });
+    draw();
+    return api;
+  }
+  api.set = set;
+  api.update = draw;
+  root.cnnviz = api;
+
+  // The picture is scaled to the explorer's width: redraw when that width changes.
+  if (typeof ResizeObserver !== "undefined") {
+    var lastWidth = root.clientWidth;
+    new ResizeObserver(function () {
+      if (root.clientWidth !== lastWidth) {
+        lastWidth = root.clientWidth;
+        draw();
+      }
+    }).observe(root);
+  }
 
   function pick(event) {
     var target = event.target;

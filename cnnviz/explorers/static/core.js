@@ -40,6 +40,29 @@ var cnnvizCore = (function () {
     return top >= 0 ? top % s : 0;
   }
 
+  // How many (input pixel, kernel tap) pairs meet at each output position, along one axis:
+  // output o reads input o*s - p + t*d for taps t; padding contributes nothing. Mirrors
+  // cnnviz.arithmetic.coverage (not transposed): an array of length o, empty when there is
+  // no output; the outer product of it with itself is conv2d(ones, ones).
+  function coverage(i, k, p, s, d) {
+    p = p === undefined ? 0 : p;
+    s = s === undefined ? 1 : s;
+    d = d === undefined ? 1 : d;
+    var o = Math.max(formulaO(i, k, p, s, d), 0);
+    var out = [];
+    for (var n = 0; n < o; n++) {
+      var count = 0;
+      for (var t = 0; t < k; t++) {
+        var read = n * s - p + t * d;
+        if (read >= 0 && read < i) {
+          count += 1;
+        }
+      }
+      out.push(count);
+    }
+    return out;
+  }
+
   // An int or a pair as Python prints it in a message: 5 or (5, 3).
   function text(value) {
     return Array.isArray(value) ? "(" + value.join(", ") + ")" : String(value);
@@ -108,6 +131,7 @@ var cnnvizCore = (function () {
     formulaO: formulaO,
     outputSize: outputSize,
     unreached: unreached,
+    coverage: coverage,
     checkFits: checkFits,
     formulaText: formulaText
   };

@@ -111,11 +111,19 @@
     for (var n = 1; n < K; n++) {
       top = p[n] > p[top] ? n : top;
     }
+    // Every class that ties with the largest (equal to within 1e-12: equal logits).
+    var shown = probability(p[top]);
+    var isTop = LABELS.map(function (label, m) {
+      return Math.abs(p[m] - p[top]) <= 1e-12;
+    });
+    var tied = LABELS.filter(function (label, m) {
+      return isTop[m];
+    });
     rows.forEach(function (row, n) {
       row.fill.style.width = (100 * p[n]).toFixed(2) + "%";
       row.value.textContent = probability(p[n]) + " \u00B7 " + (100 * p[n]).toFixed(1) + "%";
       [row.name, row.track, row.value].forEach(function (el) {
-        el.classList.toggle("cnnviz-top", n === top);
+        el.classList.toggle("cnnviz-top", isTop[n]);
         el.classList.toggle("cnnviz-true", n === params.target);
       });
     });
@@ -129,8 +137,11 @@
     });
     root.querySelector(".cnnviz-formula").textContent = "p = softmax(z / T) with z = [" +
       logits.join(", ") + "], T = " + draw.fixed(params.temperature, 2);
-    root.querySelector(".cnnviz-size").textContent = "Largest: " + LABELS[top] + ", " +
-      probability(p[top]) + "; the " + K + " probabilities sum to 1.";
+    var largest = tied.length === 1 ? "Largest: " + LABELS[top] + ", " + shown :
+      tied.length === K && K > 2 ? "All " + K + " tie at " + shown :
+      tied.slice(0, -1).join(", ") + " and " + tied[tied.length - 1] + " tie at " + shown;
+    root.querySelector(".cnnviz-size").textContent = largest + "; the " + K +
+      " probabilities sum to 1.";
   }
 
   base.create(root, {
