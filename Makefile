@@ -60,6 +60,7 @@ lab: setup
 bench: setup
 	$(PY) bench/bench_ops.py
 	$(PY) bench/bench_widgets.py
+	$(PY) bench/bench_explorers.py
 
 bench-cifar10: setup  # about 30 minutes on 2 cores; needs the data (CNNVIZ_DATA_DIR or a download)
 	$(PY) bench/bench_cifar10.py --throughput
