@@ -29,6 +29,7 @@ from cnnviz._checks import check_array
 
 REPO = Path(__file__).resolve().parents[1]
 OPS_JS = REPO / "cnnviz" / "explorers" / "static" / "ops.js"
+CORE_JS = OPS_JS.with_name("core.js")  # the size rule ops.js calls
 REQUIRE_BROWSER = os.environ.get("CNNVIZ_REQUIRE_BROWSER") == "1"
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -120,6 +121,7 @@ def _blank_page(browser, errors):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.route("**/*", lambda route: route.abort())
     page.set_content("<!doctype html><title>ops.js</title><body></body>")
+    page.add_script_tag(content=CORE_JS.read_text("utf-8"))
     page.add_script_tag(content=OPS_JS.read_text("utf-8"))
     return page
 
@@ -884,6 +886,7 @@ def test_including_twice_keeps_one_object(browser):
     page = _blank_page(browser, errors)
     try:
         page.evaluate("() => { window.firstOps = window.cnnvizOps; }")
+        page.add_script_tag(content=CORE_JS.read_text("utf-8"))
         page.add_script_tag(content=OPS_JS.read_text("utf-8"))
         same = page.evaluate("() => window.firstOps === window.cnnvizOps && cnnvizOps === firstOps")
     finally:

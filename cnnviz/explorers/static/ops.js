@@ -18,7 +18,7 @@
 //   PaddingExceedsInputError, PoolPaddingError (.param "padding"): .padding, .mode, .size,
 //   .kernel_size, .dilation, .limit (null where they do not apply), as cnnviz.ops.PaddingError.
 //
-// Plain ES2017 with no modules and no dependencies. The text is inlined in a <script>
+// Plain ES2017 with no modules; it needs static/core.js (cnnvizCore) loaded before it. The text is inlined in a <script>
 // element, so it must never contain a less-than sign followed by a slash. Including it twice
 // on one page is harmless: the second copy reuses the first object.
 var cnnvizOps = (typeof window !== "undefined" && window.cnnvizOps) || (function () {
@@ -427,24 +427,18 @@ var cnnvizOps = (typeof window !== "undefined" && window.cnnvizOps) || (function
   }
 
   // The output [oh, ow] of a window scan over an already padded [hp, wp]; throws the error of
-  // cnnviz.arithmetic.KernelDoesNotFitError when the dilated kernel does not fit.
+  // cnnviz.arithmetic.KernelDoesNotFitError when the dilated kernel does not fit. The rule is
+  // cnnvizCore's (static/core.js, the one JavaScript copy of cnnviz.arithmetic).
   function outputShape(padded, kernel, stride, dilation) {
-    var spans = [dilation[0] * (kernel[0] - 1) + 1, dilation[1] * (kernel[1] - 1) + 1];
-    if (spans[0] > padded[0] || spans[1] > padded[1]) {
-      var error = opsError("KernelDoesNotFitError", "kernel", "kernel " + tupleText(kernel) +
-        " with dilation " + tupleText(dilation) + " does not fit the padded input " +
-        tupleText(padded) + ": it spans " + tupleText(spans));
-      error.kernel = kernel.slice();
-      error.dilation = dilation.slice();
-      error.extent = spans;
-      error.padded = padded.slice();
-      error.what = "padded input";
+    try {
+      cnnvizCore.checkFits(padded, kernel, dilation);
+    } catch (error) {
+      error.param = "kernel";
       throw error;
     }
-    return [
-      Math.floor((padded[0] - spans[0]) / stride[0]) + 1,
-      Math.floor((padded[1] - spans[1]) / stride[1]) + 1
-    ];
+    return [0, 1].map(function (axis) {
+      return cnnvizCore.formulaO(padded[axis], kernel[axis], 0, stride[axis], dilation[axis]);
+    });
   }
 
   /**
