@@ -369,6 +369,9 @@ def test_augmentation_refuses_a_float_where_an_int_is_meant():
     x = images()
     with pytest.raises(TypeError, match="max_shift must be an int, got 1.0"):
         data.random_translate(x, 1.0)
+    # The second case: accepted at construction, failing at the first batch.
+    with pytest.raises(TypeError, match="translate must be an int, got 2.0"):
+        data.Loader(x, torch.arange(len(x)), 2, translate=2.0)
     with pytest.raises(ValueError, match="max_shift must be non-negative, got -1"):
         data.random_translate(x, -1)
     with pytest.raises(ValueError, match="p must be between 0 and 1, got 1.5"):
