@@ -137,6 +137,52 @@ def test_optimizer_is_nesterov_without_decay_on_biases_and_batchnorm():
     assert not any(p is frozen for g in opt.param_groups for p in g["params"])
 
 
+def _conv_bn_linear():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3, bias=False),
+        torch.nn.BatchNorm2d(4),
+        torch.nn.Flatten(),
+        torch.nn.Linear(4, 2),
+    )
+
+
+def test_weight_decay_groups_split_matrices_from_vectors():
+    model = _conv_bn_linear()
+    model[3].bias.requires_grad_(False)  # frozen: in neither group
+    decay, no_decay = train.weight_decay_groups(model, 0.05)
+    assert decay["weight_decay"] == 0.05 and no_decay["weight_decay"] == 0.0
+    ids = lambda group: {id(p) for p in group["params"]}  # noqa: E731
+    assert ids(decay) == {id(model[0].weight), id(model[3].weight)}
+    assert ids(no_decay) == {id(model[1].weight), id(model[1].bias)}
+    with pytest.raises(ValueError, match="weight_decay must be at least 0"):
+        train.weight_decay_groups(model, -1.0)
+
+
+def test_adamw_with_the_groups_decays_weights_but_not_batchnorm():
+    model = _conv_bn_linear()
+    with torch.no_grad():
+        model[1].weight.fill_(2.0)
+    before = {name: p.detach().clone() for name, p in model.named_parameters()}
+    opt = torch.optim.AdamW(train.weight_decay_groups(model, 0.5), lr=0.1)
+    for p in model.parameters():
+        p.grad = torch.zeros_like(p)  # no gradient: only the decay can move a parameter
+    opt.step()
+    after = dict(model.named_parameters())
+    assert torch.allclose(after["0.weight"], before["0.weight"] * (1 - 0.1 * 0.5))
+    assert torch.allclose(after["3.weight"], before["3.weight"] * (1 - 0.1 * 0.5))
+    for name in ("1.weight", "1.bias", "3.bias"):  # batch norm scale and shift, a bias
+        assert torch.equal(after[name], before[name]), name
+    plain = _conv_bn_linear()  # AdamW over model.parameters() would shrink the BN scale
+    with torch.no_grad():
+        plain[1].weight.fill_(2.0)
+    opt = torch.optim.AdamW(plain.parameters(), lr=0.1, weight_decay=0.5)
+    for p in plain.parameters():
+        p.grad = torch.zeros_like(p)
+    opt.step()
+    assert torch.allclose(plain[1].weight, torch.full((4,), 2.0 * 0.95))
+
+
 # --------------------------------------------------------------------------- steps
 
 
@@ -440,6 +486,7 @@ def train_calls(tmp_path):
         "seed_everything": dict(seed=0),
         "synchronize": dict(device="cpu"),
         "train_step": step,
+        "weight_decay_groups": dict(model=model, weight_decay=1e-4),
     }
 
 

@@ -19,8 +19,8 @@ accuracy crossed each threshold.
 
 Modules, each with one job: :mod:`~cnnviz.train.config` (the settings),
 :mod:`~cnnviz.train.device` (device, seeds, memory format, compile),
-:mod:`~cnnviz.train.precision` (mixed precision), :mod:`~cnnviz.train.optim` (optimizer and
-schedule), :mod:`~cnnviz.train.loop` (the steps and :func:`fit`),
+:mod:`~cnnviz.train.precision` (mixed precision), :mod:`~cnnviz.train.optim` (optimizer,
+weight-decay groups and schedule), :mod:`~cnnviz.train.loop` (the steps and :func:`fit`),
 :mod:`~cnnviz.train.history`, :mod:`~cnnviz.train.evaluate` (prediction, TTA),
 :mod:`~cnnviz.train.checkpoints` and :mod:`~cnnviz.train.cifar10` (the data of a config).
 
@@ -38,7 +38,7 @@ from .device import pick_device, seed_everything, synchronize
 from .evaluate import evaluate, predict
 from .history import History
 from .loop import fit, train_step
-from .optim import lr_factor, make_optimizer
+from .optim import lr_factor, make_optimizer, weight_decay_groups
 from .precision import amp_dtype
 
 __all__ = [
@@ -59,4 +59,5 @@ __all__ = [
     "seed_everything",
     "synchronize",
     "train_step",
+    "weight_decay_groups",
 ]

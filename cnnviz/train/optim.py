@@ -14,7 +14,7 @@ from .._checks import check_choice, check_int, check_number
 from ._torch_checks import check_module
 from .config import SCHEDULES, as_config
 
-__all__ = ["lr_factor", "make_optimizer"]
+__all__ = ["lr_factor", "make_optimizer", "weight_decay_groups"]
 
 
 def lr_factor(step, total_steps, warmup=0.2, schedule="linear"):
@@ -60,21 +60,50 @@ def lr_factor(step, total_steps, warmup=0.2, schedule="linear"):
     return 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
+def weight_decay_groups(model, weight_decay):
+    """The trainable parameters of ``model`` in two optimizer groups: decayed, and not.
+
+    Parameters with two or more dimensions (the weights of convolutions and linear layers)
+    get ``weight_decay``; those with one or none (biases, the BatchNorm scales and shifts)
+    get 0. Decaying a BatchNorm scale only shrinks what BatchNorm restores, and a bias does
+    not make the network more complex, so the usual practice leaves both out (timm's
+    ``param_groups_weight_decay``, nanoGPT's ``configure_optimizers``). Frozen parameters
+    (``requires_grad`` False) are left out of both groups. Pass the result to any
+    :mod:`torch.optim` optimizer: ``torch.optim.AdamW(weight_decay_groups(model, 1e-4))``.
+
+    Raises
+    ------
+    TypeError
+        ``model`` is not a module, ``weight_decay`` not a number.
+    ValueError
+        ``weight_decay`` is negative.
+
+    Examples
+    --------
+    >>> net = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, bias=False), torch.nn.BatchNorm2d(4))
+    >>> [(len(g["params"]), g["weight_decay"]) for g in weight_decay_groups(net, 0.1)]
+    [(1, 0.1), (2, 0.0)]
+    """
+    weight_decay = check_number(weight_decay, "weight_decay", minimum=0)
+    decay, no_decay = [], []
+    for p in check_module(model, "model").parameters():
+        if p.requires_grad:
+            (decay if p.ndim > 1 else no_decay).append(p)
+    return [
+        {"params": decay, "weight_decay": weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+
+
 def make_optimizer(model, config):
     """Nesterov SGD with ``config``'s ``lr``, ``momentum``, ``nesterov`` and
-    ``weight_decay``, the decay on the weights of convolutions and linear layers only.
+    ``weight_decay``, the decay on the weights of convolutions and linear layers only
+    (:func:`weight_decay_groups`).
 
     Decaying the BatchNorm scales and the biases only shrinks what BatchNorm restores, so
     they are left out (a common choice, measured slightly better). Frozen parameters are
     left out too. ``config`` None is the default :class:`~cnnviz.train.Config`.
     """
     config = as_config(config)
-    decay, no_decay = [], []
-    for p in check_module(model).parameters():
-        if p.requires_grad:
-            (decay if p.ndim > 1 else no_decay).append(p)
-    groups = [
-        {"params": decay, "weight_decay": config.weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
-    ]
+    groups = weight_decay_groups(model, config.weight_decay)
     return torch.optim.SGD(groups, lr=config.lr, momentum=config.momentum, nesterov=config.nesterov)
