@@ -30,7 +30,6 @@ import itertools
 import json
 import os
 import platform
-import shutil
 import statistics
 import sys
 from pathlib import Path
@@ -42,18 +41,10 @@ sys.path.insert(0, str(ROOT))
 
 from cnnviz import ops  # noqa: E402
 from cnnviz.explorers.conv import conv_explorer  # noqa: E402
+from scripts.chromium import CHROMIUM_FLAGS, find_chromium  # noqa: E402
 
 TARGET_MS = 16.0
 RESULTS = ROOT / "bench" / "results" / "explorers.json"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 # Times root.cnnviz.set(p) for each setting, `pause` ms apart, after a warm-up; returns
 # [[ms, 1 when the setting was possible], ...].
@@ -168,7 +159,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    executable = find_chromium()
     if executable is None:
         sys.exit("bench_explorers: no Chromium found (Debian: apt-get install chromium)")
     rng = np.random.default_rng(args.seed)

@@ -9,23 +9,17 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 here = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(here))
+from scripts.chromium import CHROMIUM_FLAGS, find_chromium  # noqa: E402
+
 root = here / "_build" / "html"
 out = here / "docs" / "screenshots"
 handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
 threading.Thread(target=server.serve_forever, daemon=True).start()
 base = f"http://127.0.0.1:{server.server_port}"
-flags = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 with sync_playwright() as p:
-    b = p.chromium.launch(executable_path="/usr/bin/chromium", args=flags)
+    b = p.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_FLAGS)
     page = b.new_page(viewport={"width": 1200, "height": 900})
     page.goto(f"{base}/notebooks/02_convolution.html", wait_until="networkidle")
     page.wait_for_timeout(1500)

@@ -27,7 +27,6 @@ import itertools
 import os
 import random
 import re
-import shutil
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -45,15 +44,6 @@ REPO = Path(__file__).resolve().parents[1]
 BOOK = Path(os.environ.get("CNNVIZ_BOOK_HTML") or REPO / "_build" / "html")
 REQUIRE_BROWSER = os.environ.get("CNNVIZ_REQUIRE_BROWSER") == "1"
 
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 LOCAL_HOSTS = ("127.0.0.1", "localhost")
 # Built files that are not book pages.
 
@@ -120,20 +110,6 @@ def _params(pages, what):
     return pages
 
 
-def _unavailable(reason):
-    if REQUIRE_BROWSER:
-        pytest.fail(f"{reason}, and CNNVIZ_REQUIRE_BROWSER=1 requires the browser test to run")
-    pytest.skip(reason)
-
-
-def _find_chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
 # ---------------------------------------------------------------------------------------------
 # Fixtures: the book on a local server, one Chromium for the module
 # ---------------------------------------------------------------------------------------------
@@ -171,25 +147,6 @@ def book_url():
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = _find_chromium()
-    if executable is None:
-        _unavailable("no Chromium found (looked for chromium, chromium-browser, google-chrome)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the Python package playwright is not installed")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 class PageRecord:

@@ -17,7 +17,6 @@ import zlib
 import matplotlib
 import numpy as np
 import pytest
-import test_js_ops
 
 from cnnviz import filters, images, ops, widgets
 from cnnviz.explorers import arithmetic_explorer
@@ -32,9 +31,6 @@ from cnnviz.explorers.conv import (
     preset_weight,
 )
 
-# Chromium for this module (a pytest fixture): it skips without a browser, unless
-# CNNVIZ_REQUIRE_BROWSER=1, where it fails.
-browser = test_js_ops.browser
 RTOL = 1e-6
 ATOL = 1e-12
 SETTINGS = 60  # random settings per explorer, at least 50 of them possible

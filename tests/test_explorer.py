@@ -36,7 +36,6 @@ from cnnviz.ops import conv2d, conv_output_size
 
 DEFAULTS = dict(i=5, k=3, p=0, s=1, d=1)
 REQUIRE_BROWSER = os.environ.get("CNNVIZ_REQUIRE_BROWSER") == "1"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-quic"]
 
 
 class Outline(HTMLParser):
@@ -375,33 +374,6 @@ def test_animation_html_passes_options(tiny_animation):
 # ---------------------------------------------------------------------------------------------
 # root.cnnviz in Chromium: output = np.outer(coverage, coverage) = conv2d(ones, ones)
 # ---------------------------------------------------------------------------------------------
-
-
-def _unavailable(reason):
-    if REQUIRE_BROWSER:
-        pytest.fail(f"{reason}, and CNNVIZ_REQUIRE_BROWSER=1 requires the browser test to run")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = next(
-        filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
-    )
-    if executable is None:
-        _unavailable("no Chromium found (looked for chromium, chromium-browser, google-chrome)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the Python package playwright is not installed")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -31,15 +30,6 @@ REPO = Path(__file__).resolve().parents[1]
 OPS_JS = REPO / "cnnviz" / "explorers" / "static" / "ops.js"
 CORE_JS = OPS_JS.with_name("core.js")  # the size rule ops.js calls
 REQUIRE_BROWSER = os.environ.get("CNNVIZ_REQUIRE_BROWSER") == "1"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 RTOL = 1e-6
 # Absolute floor of the comparisons with cnnviz.ops: where ops itself cancels (1 - y*y of
 # tanh_derivative and y*(1 - y) of sigmoid_derivative for large x, 1 + erf(x / sqrt 2) of
@@ -80,39 +70,6 @@ window.runCases = function (cases) {
   });
 };
 """
-
-
-def _unavailable(reason):
-    if REQUIRE_BROWSER:
-        pytest.fail(f"{reason}, and CNNVIZ_REQUIRE_BROWSER=1 requires the browser test to run")
-    pytest.skip(reason)
-
-
-def _find_chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = _find_chromium()
-    if executable is None:
-        _unavailable("no Chromium found (looked for chromium, chromium-browser, google-chrome)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the Python package playwright is not installed")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def _blank_page(browser, errors):

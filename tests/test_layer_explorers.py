@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from html.parser import HTMLParser
 
 import numpy as np
@@ -37,15 +36,6 @@ from cnnviz.explorers.activation import FEATURE_MAP, points
 from cnnviz.explorers.pool import image_array
 
 REQUIRE_BROWSER = os.environ.get("CNNVIZ_REQUIRE_BROWSER") == "1"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 RTOL = 1e-6
 ATOL = 1e-12  # where cnnviz.ops itself cancels (GELU near x = -4), see test_js_ops.py
 CASES = 80  # random settings per explorer; at least 50 of them must be possible
@@ -219,31 +209,6 @@ def test_bad_arguments_name_the_argument(factory, kwargs, error, message):
 # ---------------------------------------------------------------------------------------------
 # In Chromium
 # ---------------------------------------------------------------------------------------------
-
-
-def _unavailable(reason):
-    if REQUIRE_BROWSER:
-        pytest.fail(f"{reason}, and CNNVIZ_REQUIRE_BROWSER=1 requires the browser test to run")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        _unavailable("no Chromium found (looked for chromium, chromium-browser)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the Python package playwright is not installed")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=CHROMIUM_FLAGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 class Page:
