@@ -21,7 +21,20 @@ from test_models import CALLS as MODELS_CALLS
 from test_train import train_calls
 from test_viz import CALLS as VIZ_CALLS
 
-from cnnviz import arithmetic, data, explorers, filters, images, models, ops, train, viz, widgets
+from cnnviz import (
+    arithmetic,
+    data,
+    explorers,
+    filters,
+    glue,
+    images,
+    models,
+    ops,
+    palette,
+    train,
+    viz,
+    widgets,
+)
 
 X = np.arange(16.0).reshape(4, 4)
 X4 = np.ones((1, 2, 4, 4))
@@ -160,6 +173,10 @@ CALLS[explorers] = {
 }
 CALLS[viz] = VIZ_CALLS
 CALLS[models] = MODELS_CALLS
+CALLS[glue] = {
+    "glue": dict(name="test_acc", value="91.8 %", display=False),
+    "mime_bundle": dict(name="test_acc", value="91.8 %", display=False),
+}
 #: Tables built per test, in a fresh folder: module -> function(tmp_path) -> table.
 BUILT = {data: prepared_data_calls, train: train_calls}
 
@@ -173,6 +190,7 @@ _RESULTS = (
 
 #: Public callables that take no user input, or that are not functions of data.
 NOT_CHECKED = {
+    (palette, "css_variables"): "takes no arguments",
     (ops, "Activation"): "a frozen record of the ACTIVATIONS registry, built by the package",
     (arithmetic, "KernelDoesNotFitError"): "an exception class, raised by the package",
     (arithmetic, "table"): "takes no arguments",
@@ -244,6 +262,7 @@ def _bad(call, kwargs, arg):
     return ["accepted"]
 
 
+CALLS[palette] = {}
 MODULES = [*CALLS, *BUILT]
 
 
