@@ -86,3 +86,16 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One torch thread per test: under ``pytest -n 2`` two workers share two cores, and two
+    OpenMP threads each would spin waiting for one another (measured: several times slower).
+    """
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -68,11 +68,6 @@ def _check_size(size, name="size", odd=False):
     return size
 
 
-def _check_positive(value, name):
-    """Return ``value`` as a finite float > 0, else raise naming ``name``."""
-    return check_number(value, name, positive=True)
-
-
 # --------------------------------------------------------------------------- smoothing
 
 
@@ -131,7 +126,7 @@ def gaussian_kernel(size=5, sigma=1.0):
     1.0
     """
     size = _check_size(size, odd=True)
-    sigma = _check_positive(sigma, "sigma")
+    sigma = check_number(sigma, "sigma", positive=True)
     x = np.arange(size) - size // 2
     g = np.exp(-(x**2) / (2 * sigma**2))
     g /= g.sum()
@@ -317,9 +312,9 @@ def gabor_kernel(size=11, sigma=3.0, theta=0.0, wavelength=6.0, gamma=0.5, phase
     True
     """
     size = _check_size(size, odd=True)
-    sigma = _check_positive(sigma, "sigma")
-    wavelength = _check_positive(wavelength, "wavelength")
-    gamma = _check_positive(gamma, "gamma")
+    sigma = check_number(sigma, "sigma", positive=True)
+    wavelength = check_number(wavelength, "wavelength", positive=True)
+    gamma = check_number(gamma, "gamma", positive=True)
     theta, phase = check_number(theta, "theta"), check_number(phase, "phase")
     x, y = _offsets(size)
     xr = x * np.cos(theta) + y * np.sin(theta)

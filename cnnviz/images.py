@@ -41,11 +41,6 @@ __all__ = [
 LUMA_WEIGHTS = (0.299, 0.587, 0.114)
 
 
-def _check_int(value, name, low=1):
-    """Return ``value`` as an int >= ``low``, else raise naming ``name``."""
-    return check_int(value, name, minimum=low)
-
-
 def _coordinates(size):
     """Centre-relative x (columns, right) and y (rows, *up*) of a size x size grid."""
     r = (size - 1) / 2
@@ -104,7 +99,7 @@ def sample_photo(gray=True, size=None):
     if size is not None:
         from PIL import Image
 
-        size = _check_int(size, "size")
+        size = check_int(size, "size", minimum=1)
         h, w = rgb.shape[:2]
         side = min(h, w)
         top, left = (h - side) // 2, (w - side) // 2
@@ -133,7 +128,7 @@ def step_edge(size=64, angle=0.0):
     >>> step_edge(4, angle=90)[:, 0]  # angle 90: bright on top
     array([1., 1., 0., 0.])
     """
-    size = _check_int(size, "size")
+    size = check_int(size, "size", minimum=1)
     d = np.round(
         _along(size, check_number(angle, "angle")), 9
     )  # so that cos(90 deg) round-off reads as 0
@@ -150,8 +145,8 @@ def checkerboard(size=64, squares=8):
     >>> checkerboard(6, squares=3)[0]
     array([0., 0., 1., 1., 0., 0.])
     """
-    size = _check_int(size, "size")
-    squares = _check_int(squares, "squares")
+    size = check_int(size, "size", minimum=1)
+    squares = check_int(squares, "squares", minimum=1)
     if squares > size:
         raise ValueError(f"squares must be at most size ({size}), got {squares}")
     index = np.arange(size) * squares // size
@@ -177,7 +172,7 @@ def disk(size=64, radius=None):
            [0., 0., 1., 0., 0.],
            [0., 0., 0., 0., 0.]])
     """
-    size = _check_int(size, "size")
+    size = check_int(size, "size", minimum=1)
     radius = size / 4 if radius is None else check_number(radius, "radius", positive=True)
     x, y = _coordinates(size)
     return (x**2 + y**2 <= radius**2).astype(np.float64)
@@ -196,7 +191,7 @@ def stripes(size=64, period=8, angle=30.0):
     >>> stripes(8, period=4, angle=0)[0].round(2)
     array([0.85, 0.15, 0.15, 0.85, 0.85, 0.15, 0.15, 0.85])
     """
-    size = _check_int(size, "size")
+    size = check_int(size, "size", minimum=1)
     period = check_number(period, "period", positive=True)
     angle = check_number(angle, "angle")
     return 0.5 + 0.5 * np.cos(2 * np.pi * _along(size, angle) / period)

@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-__all__ = ["COLORS", "DIVERGING", "HIGHLIGHT", "CHOSEN", "css_variables"]
+__all__ = ["COLORS", "DIVERGING", "HIGHLIGHT", "CHOSEN", "SERIES", "css_variables"]
 
 #: Role -> hex colour. Roles, not hues: change a colour here and every picture follows.
 COLORS = {
@@ -41,6 +41,8 @@ COLORS = {
 DIVERGING = "RdBu_r"
 HIGHLIGHT = COLORS["highlight"]
 CHOSEN = COLORS["chosen"]
+#: Two data series drawn together (f and f', training and validation).
+SERIES = (COLORS["input_edge"], COLORS["highlight"])
 
 
 def css_variables():

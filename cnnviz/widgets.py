@@ -74,7 +74,7 @@ import numpy as np
 
 from cnnviz import arithmetic, filters, images, ops, viz
 from cnnviz._checks import check_array, check_choice, check_int, check_strings
-from cnnviz.palette import COLORS, HIGHLIGHT
+from cnnviz.palette import COLORS, HIGHLIGHT, SERIES
 
 __all__ = [
     "ConvExplorer",
@@ -88,7 +88,6 @@ _DESCRIPTION = {"description_width": "initial"}
 _PANEL = 256  # pixels: the side of the input and output pictures on screen
 _DPI = 80  # of the matplotlib pictures: small PNGs, quick to draw and to send
 #: The two curves or bar colours of a chart (f and f′), as the figures of viz draw them.
-_SERIES = (COLORS["input_edge"], COLORS["highlight"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -982,7 +981,7 @@ class ActivationExplorer(_Explorer):
         self.view = _picture()
         fig = self._fig = _figure(6.4, 3.4)
         ax = self._ax = fig.add_subplot()
-        f_color, df_color = _SERIES
+        f_color, df_color = SERIES
         (self._f_line,) = ax.plot(self.grid, self.grid, color=f_color, lw=2, label="f(x)")
         (self._df_line,) = ax.plot(
             self.grid, self.grid, color=df_color, lw=1.5, ls="--", label="f′(x)"
@@ -1107,7 +1106,7 @@ class SoftmaxExplorer(_Explorer):
         fig = self._fig = _figure(6.4, 3.2)
         ax = self._ax = fig.add_subplot()
         positions = np.arange(values.size)
-        self._bars = list(ax.bar(positions, np.zeros(values.size), color=_SERIES[0], width=0.7))
+        self._bars = list(ax.bar(positions, np.zeros(values.size), color=SERIES[0], width=0.7))
         self._texts = [ax.text(x, 0, "", ha="center", va="bottom", fontsize=9) for x in positions]
         ax.set_xticks(positions)
         ax.set_xticklabels(labels, rotation=0 if values.size <= 6 else 45)
@@ -1132,7 +1131,7 @@ class SoftmaxExplorer(_Explorer):
         top = int(p.argmax())
         for n, (bar, text, value) in enumerate(zip(self._bars, self._texts, p, strict=True)):
             bar.set_height(value)
-            bar.set_color(HIGHLIGHT if n == top else _SERIES[0])
+            bar.set_color(HIGHLIGHT if n == top else SERIES[0])
             text.set_y(value + 0.01)
             text.set_text(f"{100 * value:.1f}%")
         self._ax.set_title(f"softmax(z / T) with temperature T = {t:.2f}", fontsize=10)

@@ -156,3 +156,24 @@ def pool_cases(draw, lead=((1, 1), (2, 3)), dilation=False, max_size=10):
         "padding": padding,
         "dilation": dil,
     }
+
+
+@st.composite
+def cross_entropy_cases(draw, dtype):
+    """Hostile logits ``(n, k[, 2, 2])`` (n may be 0) and a target of class indices or of
+    probabilities (a softmax of random numbers), as ``F.cross_entropy`` takes either."""
+    n, k = draw(st.integers(0, 4)), draw(st.integers(1, 5))
+    pixels = draw(st.sampled_from([(), (2, 2)]))
+    logits = draw(hostile_arrays((n, k, *pixels), dtype))
+    rng = np.random.default_rng(draw(seeds))
+    if draw(st.booleans()):
+        target = softmax_rows(rng.standard_normal(logits.shape)).astype(dtype)
+    else:
+        target = rng.integers(0, k, (n, *pixels))
+    return logits, target
+
+
+def softmax_rows(z):
+    """Softmax over axis 1 in plain NumPy (a reference independent of cnnviz.ops)."""
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)

@@ -24,6 +24,8 @@ from PIL import Image
 
 from cnnviz import data
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
 
 @pytest.fixture(autouse=True)
 def _isolated_cache(tmp_path, monkeypatch):
@@ -32,17 +34,6 @@ def _isolated_cache(tmp_path, monkeypatch):
     data.clear_cache()
     yield
     data.clear_cache()
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One torch thread per test: under ``pytest -n 2`` two workers share two cores, and two
-    OpenMP threads each would spin waiting for one another (measured: several times slower).
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def no_decoding(*args, **kwargs):

@@ -17,14 +17,7 @@ from cnnviz.models import (
 )
 from cnnviz.ops import conv_output_size
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One torch thread per test (two xdist workers share two cores; see test_train.py)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def fastnet_parameters(widths, num_classes=10, whiten=True):

@@ -16,16 +16,7 @@ import torch.nn.functional as F
 from cnnviz import data, train, viz
 from cnnviz.models import FastNet
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """One torch thread per test: under ``pytest -n 2`` two workers share two cores, and two
-    OpenMP threads each would spin waiting for one another (measured: several times slower).
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # --------------------------------------------------------------------------- settings

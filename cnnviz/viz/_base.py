@@ -27,7 +27,6 @@ BIG_PANEL_IN = 3.2  # longer side of a grid too big to number
 MAX_WIDTH_IN = 14.0
 #: The two data series of a line or bar chart (f and f′, training and validation). Borrowed
 #: roles of the palette until it names series of its own.
-SERIES = (COLORS["input_edge"], COLORS["highlight"])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -8,11 +8,10 @@ import numpy as np
 
 from cnnviz import ops
 from cnnviz._checks import check_array, check_bool, check_choice, check_int, check_pair
-from cnnviz.palette import CHOSEN, COLORS, HIGHLIGHT
+from cnnviz.palette import CHOSEN, COLORS, HIGHLIGHT, SERIES
 
 from ._base import (
     MAX_NUMBERED,
-    SERIES,
     axes_grid,
     check_2d,
     check_position,

@@ -11,10 +11,9 @@ from matplotlib.figure import Figure as _MatplotlibFigure
 from matplotlib.ticker import MaxNLocator
 
 from cnnviz._checks import check_array, check_bool
-from cnnviz.palette import CHOSEN, COLORS
+from cnnviz.palette import CHOSEN, COLORS, SERIES
 
 from ._base import (
-    SERIES,
     axes_grid,
     check_mapping,
     check_text,

@@ -41,6 +41,8 @@ var cnnvizExplorer = (function () {
   //   render(result, params)  draws a result
   //   explain(error, params)  optional: the sentence shown for an impossible setting
   //   changed(params)     optional: runs before compute (enable or hide dependent controls)
+  //   input(params)       optional: the input of a setting, possible or not (without it,
+  //                       root.cnnviz.input is compute's result.input, the last good one)
   // }
   function create(root, spec) {
     var message = root.querySelector(".cnnviz-message");
@@ -83,6 +85,9 @@ var cnnvizExplorer = (function () {
     function update() {
       var params = read();
       api.params = params;
+      if (spec.input) {
+        api.input = spec.input(params);
+      }
       if (spec.changed) {
         spec.changed(params);
       }

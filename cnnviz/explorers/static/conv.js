@@ -572,7 +572,6 @@ var cnnvizDiverging = (function () {
     });
     drawKernel(params.weight, params.kernel_size <= MAX_CUSTOM);
     var x = images[params.image];
-    root.cnnviz.input = x; // the input of this setting, possible or not
     show(".cnnviz-input-shape", x.shape[0] + " \u00D7 " + x.shape[1] +
       (params.padding ? " + padding " + params.padding : ""));
     drawFormula(x.shape, params.kernel_size, params);
@@ -822,7 +821,7 @@ var cnnvizDiverging = (function () {
     drawColorbar();
     api = explorer.create(root, {
       read: read, write: write, compute: compute, render: render, explain: explain,
-      changed: changed
+      changed: changed, input: function (params) { return images[params.image]; }
     });
     api.select = select;
     view.output.addEventListener("mousemove", pointed);

@@ -42,7 +42,6 @@
   // ---------------------------------------------------------------------------------------
   function compute(params) {
     var x = images[params.image];
-    root.cnnviz.input = x; // base.js keeps the last good input after an error: keep it current
     var options = { stride: params.stride, padding: params.padding };
     if (params.mode === "avg") {
       return { input: x, output: POOLS.avg(x, params.kernel_size, options), indices: null };
@@ -299,5 +298,8 @@
   });
   q('button[data-action="next"]').addEventListener("click", next);
 
-  base.create(root, { compute: compute, render: render, explain: explain, changed: changed });
+  base.create(root, {
+    compute: compute, render: render, explain: explain, changed: changed,
+    input: function (params) { return images[params.image]; }
+  });
 })(cnnvizOps, cnnvizCore, cnnvizExplorer, cnnvizDraw, CONFIG);
