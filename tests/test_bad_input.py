@@ -11,12 +11,13 @@ erode as the package grows.
 
 from __future__ import annotations
 
-import inspect
+import inspect as pyinspect
 import re
 
 import numpy as np
 import pytest
 from test_data import prepared_data_calls
+from test_inspect import CALLS as INSPECT_CALLS
 from test_models import CALLS as MODELS_CALLS
 from test_train import train_calls
 from test_viz import CALLS as VIZ_CALLS
@@ -28,6 +29,7 @@ from cnnviz import (
     filters,
     glue,
     images,
+    inspect,
     models,
     ops,
     palette,
@@ -206,6 +208,8 @@ NOT_CHECKED = {
     (train, "prepare_cifar10"): "needs the real data; its checks are cnnviz.data's",
     **{(viz, name): "a frozen result record built by a figure" for name in _RESULTS},
     (viz, "Figure"): "matplotlib's Figure with a PNG repr; built by every figure",
+    (inspect, "ReceptiveField"): "a frozen result record built by receptive_field",
+    (inspect, "TopActivations"): "a frozen result record built by top_activating",
     **{
         (filters, name): "takes no arguments"
         for name in ("emboss", "prewitt_x", "prewitt_y", "scharr_x", "scharr_y", "sharpen")
@@ -241,7 +245,7 @@ def _problems(module, calls):
             problems.append(f"{name} has no valid call in the tables")
             continue
         call, kwargs = getattr(module, name), calls[name]
-        params = inspect.signature(call).parameters.values()
+        params = pyinspect.signature(call).parameters.values()
         named = {p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
         missing = named - set(kwargs)
         if missing:
@@ -263,6 +267,7 @@ def _bad(call, kwargs, arg):
 
 
 CALLS[palette] = {}
+CALLS[inspect] = INSPECT_CALLS
 MODULES = [*CALLS, *BUILT]
 
 
