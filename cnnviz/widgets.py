@@ -269,6 +269,22 @@ def _range_text(name, vmin, vmax):
     return f"black {vmin:.3g} · white {vmax:.3g}"
 
 
+def _scale_text(array, name, vmin, vmax):
+    """What the colours of a picture mean; for a map with a single value, that value.
+
+    A uniform map is one flat colour (max pooling a thin dark line on white gives all white):
+    the caption says so, so that the picture does not pass for a missing one.
+    """
+    low, high = float(np.min(array)), float(np.max(array))
+    if low != high:
+        return _range_text(name, vmin, vmax)
+    if name == "gray":
+        colour = "white" if low >= vmax else "black" if low <= vmin else "gray"
+    else:
+        colour = "white" if low == 0 else "red" if low > 0 else "blue"
+    return f"every value is {low:.3g}: all {colour}"
+
+
 # ---------------------------------------------------------------------------------------------
 # The common part of every explorer
 # ---------------------------------------------------------------------------------------------
@@ -281,12 +297,23 @@ def _slider(description, value, low, high, continuous_update=True):
     )
 
 
-def _picture(width=None):
-    """An Image widget for PNG bytes: ``width`` pixels wide, or the picture's own size."""
+def _picture(width=None, framed=False):
+    """An Image widget for PNG bytes: ``width`` pixels wide, or the picture's own size.
+
+    ``framed``: a thin border in the palette's rule colour, so that a map of one colour (all
+    white on a white page) still shows where the picture is.
+    """
     layout = (
         widgets.Layout(max_width="100%") if width is None else widgets.Layout(width=f"{width}px")
     )
+    if framed:
+        layout.border = f"1px solid {COLORS['rule']}"
     return widgets.Image(format="png", layout=layout)
+
+
+def _row(children):
+    """An HBox whose children wrap onto the next line when the page is narrow (a phone)."""
+    return widgets.HBox(children, layout=widgets.Layout(flex_flow="row wrap"))
 
 
 def _caption(text=""):
@@ -343,18 +370,23 @@ class _Explorer:
     def _attempt(self, compute, *args, **kwargs):
         """``compute(*args, **kwargs)``, or None when ops refuses it, and ``.message`` says why.
 
-        Ops decide, widgets explain: the message is ``"No output: <err>. <advice>"``, the
-        ``ValueError`` of :mod:`cnnviz.ops` or :mod:`cnnviz.arithmetic` in its own words, with
-        its facts (a :class:`~cnnviz.arithmetic.KernelDoesNotFitError` names the kernel, its
-        span and the padded input), then :meth:`_advice`: what to change.
+        Ops decide, widgets explain: the message is ``"No output: <reason>. <advice>"``, where
+        :meth:`_reason` is the ``ValueError`` of :mod:`cnnviz.ops` or :mod:`cnnviz.arithmetic`
+        in its own words, with its facts (a :class:`~cnnviz.arithmetic.KernelDoesNotFitError`
+        names the kernel, its span and the padded input), and :meth:`_advice` what to change.
         """
         try:
             result = compute(*args, **kwargs)
         except ValueError as err:
-            self._say(f"No output: {err}. {self._advice(err)}")
+            self._say(f"No output: {self._reason(err)}. {self._advice(err)}")
             return None
         self._say("")
         return result
+
+    def _reason(self, err):
+        """Why ops refused the setting: the error's own message, unless an explorer words
+        it in its own terms."""
+        return str(err)
 
     def _advice(self, err):
         """What to change after ops refused the setting with ``err``."""
@@ -402,7 +434,8 @@ class _ImageExplorer(_Explorer):
     def __init__(self, image):
         super().__init__()
         self.image, self._arrays = _image_choice(image)
-        self.input_view, self.output_view = _picture(_PANEL), _picture(_PANEL)
+        self.input_view = _picture(_PANEL, framed=True)
+        self.output_view = _picture(_PANEL, framed=True)
         self.input_caption, self.output_caption = _caption(), _caption()
         self._drawn_input = None
 
@@ -422,7 +455,7 @@ class _ImageExplorer(_Explorer):
             self.input_view.value = png
             self.input_caption.value = (
                 f"<b>input</b> {_shape_text(x.shape)}<br><small>"
-                f"{_range_text(name, vmin, vmax)}</small>"
+                f"{_scale_text(x, name, vmin, vmax)}</small>"
             )
             self._drawn_input = key
 
@@ -436,7 +469,7 @@ class _ImageExplorer(_Explorer):
         self.output_view.value = png
         shape = _shape_text(output.shape)
         self.output_caption.value = (
-            f"<b>{title}</b> {shape}<br><small>{_range_text(name, vmin, vmax)}</small>"
+            f"<b>{title}</b> {shape}<br><small>{_scale_text(output, name, vmin, vmax)}</small>"
         )
         return shape
 
@@ -528,14 +561,14 @@ class ConvExplorer(_ImageExplorer):
         )
         self.widget = widgets.VBox(
             [
-                widgets.HBox([self.image, self.kernel, self.padding_mode]),
-                widgets.HBox(
+                _row([self.image, self.kernel, self.padding_mode]),
+                _row(
                     [
                         widgets.VBox([self.stride, self.padding, self.dilation]),
                         widgets.VBox([widgets.HTML("<b>3×3 kernel</b> (type a value)"), grid]),
                     ]
                 ),
-                widgets.HBox(
+                _row(
                     [
                         widgets.VBox([self.input_caption, self.input_view]),
                         widgets.VBox([self.kernel_caption, self.kernel_view]),
@@ -733,7 +766,7 @@ class ArithmeticExplorer(_Explorer):
         self.formula = ""
         self.widget = widgets.VBox(
             [
-                widgets.HBox(
+                _row(
                     [
                         widgets.VBox([self.input_size, self.kernel_size, self.padding]),
                         widgets.VBox(
@@ -827,6 +860,11 @@ class ArithmeticExplorer(_Explorer):
 _POOLS = {"max": ops.max_pool2d, "avg": ops.avg_pool2d, "min": ops.min_pool2d}
 
 
+def _pair_text(value):
+    """``(7, 7)`` for a pair, ``7`` for an int: as the errors of cnnviz.ops write them."""
+    return f"({', '.join(str(v) for v in value)})" if isinstance(value, tuple) else str(value)
+
+
 def _limit(err):
     """The largest padding the broken rule allows, from the error's facts ('' when absent)."""
     limit = getattr(err, "limit", None)
@@ -862,12 +900,19 @@ class PoolingExplorer(_ImageExplorer):
     >>> w.padding.value = 3
     >>> w.output is None, "at most half the window" in w.message
     (True, True)
+    >>> tiny = PoolingExplorer(np.ones((4, 4)))
+    >>> tiny.kernel_size.value = 6
+    >>> tiny.message.split(". ")[0]
+    'No output: the window (6, 6) does not fit the padded input (4, 4)'
     """
 
     def __init__(self, image=None):
         super().__init__(image)
         self.mode = widgets.ToggleButtons(
-            options=list(_POOLS), value="max", description="mode", style=_DESCRIPTION
+            options=list(_POOLS),
+            value="max",
+            description="mode",
+            style={**_DESCRIPTION, "button_width": "56px"},  # the three on one line
         )
         self.kernel_size = _slider("window (kernel_size)", 2, 1, 8)
         self.kernel = self.kernel_size
@@ -875,9 +920,9 @@ class PoolingExplorer(_ImageExplorer):
         self.padding = _slider("padding", 0, 0, 4)
         self.widget = widgets.VBox(
             [
-                widgets.HBox([self.image, self.mode]),
-                widgets.HBox([self.kernel_size, self.stride, self.padding]),
-                widgets.HBox(
+                _row([self.image, self.mode]),
+                _row([self.kernel_size, self.stride, self.padding]),
+                _row(
                     [
                         widgets.VBox([self.input_caption, self.input_view]),
                         widgets.VBox([self.output_caption, self.output_view]),
@@ -889,6 +934,15 @@ class PoolingExplorer(_ImageExplorer):
         )
         self._observe([self.image, self.mode, self.kernel_size, self.stride, self.padding])
         self.update()
+
+    def _reason(self, err):
+        """A window that does not fit, in pooling's terms: the window and the padded input,
+        without the dilation (always 1 here) that the error's own message names."""
+        if isinstance(err, arithmetic.KernelDoesNotFitError):
+            return f"the window {_pair_text(err.kernel)} does not fit the padded input " + (
+                _pair_text(err.padded)
+            )
+        return str(err)
 
     def _advice(self, err):
         if isinstance(err, arithmetic.KernelDoesNotFitError):
@@ -1002,7 +1056,7 @@ class ActivationExplorer(_Explorer):
         self._curves = None
         self.widget = widgets.VBox(
             [
-                widgets.HBox([self.activation, self.negative_slope]),
+                _row([self.activation, self.negative_slope]),
                 self.x,
                 self.info,
                 self.alert,

@@ -3,9 +3,9 @@
 The page tests drive the real output in headless Chromium (the system one, no network, no
 ``playwright install``): random settings go through ``root.cnnviz.set`` exactly as if the
 reader had moved the controls, and the page's result must equal :func:`cnnviz.ops.conv2d` on
-the page's own input and kernel to ``rtol=1e-6``; its Gaussian and Gabor kernels must equal
-:mod:`cnnviz.filters` to 1e-9. Without Chromium or Playwright those tests skip, unless
-``CNNVIZ_REQUIRE_BROWSER=1`` (CI), where they fail.
+the page's own input and kernel to ``rtol=1e-6``; its box, Gaussian and Gabor kernels must
+equal :mod:`cnnviz.filters` to 1e-9, at every kernel size the slider offers. Without Chromium or
+Playwright those tests skip, unless ``CNNVIZ_REQUIRE_BROWSER=1`` (CI), where they fail.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from cnnviz.explorers import arithmetic_explorer
 from cnnviz.explorers._page import static_text
 from cnnviz.explorers.conv import (
     PARAM_RANGES,
+    SIZED,
     YOUR_IMAGE,
     _sample_entry,
     conv_explorer,
@@ -39,7 +40,8 @@ TINY = np.arange(25.0).reshape(5, 5) / 24  # a 5x5 image: small enough to refuse
 
 def _grid(name):
     low, high, step = PARAM_RANGES[name]
-    return [round(v, 1) for v in np.arange(low, high + step / 2, step)]
+    values = np.arange(low, high + step / 2, step)
+    return [int(v) for v in values] if isinstance(step, int) else [round(v, 1) for v in values]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,6 +102,40 @@ def test_initial_output_and_formula_follow_ops():
     assert explorer.formula == "o = ⌊(64 + 2·3 − 1·(5 − 1) − 1) / 2⌋ + 1 = 33"
     assert explorer.message == ""
     assert explorer.params["kernel_size"] == 5
+
+
+def test_box_and_gaussian_start_at_the_default_sizes_of_filters():
+    assert SIZED == {"box": 3, "gaussian": 5}
+    for name, size in SIZED.items():
+        explorer = conv_explorer(kernel=name)
+        np.testing.assert_array_equal(explorer.weight, filters.KERNELS[name]())
+        assert explorer.params["kernel_size"] == size
+    for size in _grid("kernel_size"):
+        np.testing.assert_array_equal(
+            preset_weight("box", kernel_size=size), filters.box_kernel(size)
+        )
+        np.testing.assert_array_equal(
+            preset_weight("gaussian", sigma=0.7, kernel_size=size),
+            filters.gaussian_kernel(size, 0.7),
+        )
+    with pytest.raises(ValueError, match="kernel_size must be 3 plus a multiple of 2, got 4"):
+        preset_weight("box", kernel_size=4)
+
+
+def _label_of(markup, name):
+    """The attributes of the <label> that holds the control ``name``."""
+    labels = re.findall(r'<label class="cnnviz-control"([^>]*)>(.*?)</label>', markup)
+    (attrs,) = [attrs for attrs, inside in labels if f'data-param="{name}"' in inside]
+    return attrs
+
+
+def test_kernel_size_slider_belongs_to_box_gaussian_and_custom():
+    label = _label_of(conv_explorer(kernel="box").html, "kernel_size")
+    assert label == ' data-kernel="box gaussian custom"'
+    assert _label_of(conv_explorer(kernel=np.ones((5, 5))).html, "kernel_size") == label
+    label = _label_of(conv_explorer(kernel="sobel_x").html, "kernel_size")
+    assert label == ' data-kernel="box gaussian custom" hidden'
+    assert _label_of(conv_explorer(kernel="gaussian").html, "sigma") == ' data-kernel="gaussian"'
 
 
 def test_custom_kernel_and_your_image():
@@ -216,7 +252,13 @@ def _array(value):
 def _expected_weight(params):
     if params["kernel"] == "custom":
         return None
-    return preset_weight(params["kernel"], params["sigma"], params["theta"], params["wavelength"])
+    return preset_weight(
+        params["kernel"],
+        params["sigma"],
+        params["theta"],
+        params["wavelength"],
+        kernel_size=params["kernel_size"] if params["kernel"] in SIZED else None,
+    )
 
 
 def _check(state, where):
@@ -258,6 +300,8 @@ def _random_setting(rng, images_offered):
         params["sigma"] = float(rng.choice(_grid("sigma")))
         params["theta"] = int(rng.choice(_grid("theta")))
         params["wavelength"] = int(rng.choice(_grid("wavelength")))
+        if kernel in SIZED:
+            params["kernel_size"] = int(rng.choice(_grid("kernel_size")))
     return params
 
 
@@ -286,10 +330,15 @@ def test_random_settings_on_a_tiny_image_agree_with_ops_and_its_errors(open_page
     assert sum(outcomes) >= 20 and outcomes.count(False) >= 10  # both kinds were tried
 
 
-def test_gaussian_and_gabor_kernels_match_filters(open_page):
+def test_box_gaussian_and_gabor_kernels_match_filters(open_page):
     explorer = conv_explorer(image="step edge")
     page = open_page(explorer)
-    settings = [{"kernel": "gaussian", "sigma": s} for s in _grid("sigma")]
+    sizes = _grid("kernel_size")
+    assert sizes == [3, 5, 7]
+    settings = [{"kernel": "box", "kernel_size": k} for k in sizes]
+    settings += [
+        {"kernel": "gaussian", "kernel_size": k, "sigma": s} for k in sizes for s in _grid("sigma")
+    ]
     settings += [
         {"kernel": "gabor", "theta": t, "wavelength": w}
         for t in _grid("theta")
@@ -304,8 +353,10 @@ def test_gaussian_and_gabor_kernels_match_filters(open_page):
         [explorer.element_id, settings],
     )
     for params, weight in zip(settings, weights, strict=True):
-        if params["kernel"] == "gaussian":
-            expected = filters.gaussian_kernel(5, params["sigma"])
+        if params["kernel"] == "box":
+            expected = filters.box_kernel(params["kernel_size"])
+        elif params["kernel"] == "gaussian":
+            expected = filters.gaussian_kernel(params["kernel_size"], params["sigma"])
         else:
             angle = np.deg2rad(params["theta"])
             expected = filters.gabor_kernel(11, theta=angle, wavelength=params["wavelength"])
@@ -358,6 +409,61 @@ def test_explorers_on_one_page_are_independent(open_page):
     assert page.root(arithmetic).locator(".cnnviz-output-size").inner_text() == "3"
     ids = page.page.evaluate("() => Array.from(document.querySelectorAll('[id]'), e => e.id)")
     assert len(ids) == len(set(ids)) >= 3
+
+
+def _kernel_state(page, explorer):
+    state = page.state(explorer)
+    slider = page.root(explorer).locator('input[data-param="kernel_size"]')
+    visible = slider.is_visible()
+    assert slider.input_value() == str(state["params"]["kernel_size"]) or not visible
+    return state["params"]["kernel"], state["params"]["kernel_size"], visible, state
+
+
+def test_kernel_size_slider_sizes_box_and_gaussian_and_each_keeps_its_own(open_page):
+    explorer = conv_explorer(kernel="sobel_x")
+    page = open_page(explorer)
+    root = page.root(explorer)
+    menu = root.locator('select[data-param="kernel"]')
+    slider = root.locator('input[data-param="kernel_size"]')
+    assert _kernel_state(page, explorer)[:3] == ("sobel_x", 3, False)
+    menu.select_option("box")
+    assert _kernel_state(page, explorer)[:3] == ("box", 3, True)
+    before = page.state(explorer)["output"]
+    slider.focus()
+    page.page.keyboard.press("ArrowRight")  # 3 -> 5, from the keyboard as a reader would
+    kernel, size, _, state = _kernel_state(page, explorer)
+    assert (kernel, size) == ("box", 5) and state["output"] != before
+    assert root.locator(".cnnviz-kernel-shape").inner_text() == "5 × 5"
+    np.testing.assert_array_equal(state["params"]["weight"], filters.box_kernel(5))
+    assert _check(state, "box 5x5")
+    slider.fill("7")
+    assert _kernel_state(page, explorer)[:2] == ("box", 7)
+    menu.select_option("gaussian")  # the Gaussian starts at its own side, 5
+    kernel, size, _, state = _kernel_state(page, explorer)
+    assert (kernel, size) == ("gaussian", 5)
+    np.testing.assert_allclose(state["params"]["weight"], filters.gaussian_kernel(5, 1.0))
+    page.set(explorer, {"kernel_size": 3, "sigma": 0.5})
+    kernel, size, _, state = _kernel_state(page, explorer)
+    np.testing.assert_allclose(
+        state["params"]["weight"], filters.gaussian_kernel(3, 0.5), rtol=0, atol=1e-12
+    )
+    assert _check(state, "gaussian 3x3, sigma 0.5")
+    menu.select_option("gabor")  # 11x11: the slider hides
+    assert _kernel_state(page, explorer)[:3] == ("gabor", 11, False)
+    menu.select_option("box")  # each kernel comes back at the side it was left at
+    assert _kernel_state(page, explorer)[:3] == ("box", 7, True)
+    menu.select_option("gaussian")
+    assert _kernel_state(page, explorer)[:2] == ("gaussian", 3)
+    page.set(explorer, {"kernel": "box", "kernel_size": 3})  # both at once: the size counts
+    assert _kernel_state(page, explorer)[:2] == ("box", 3)
+    page.set(explorer, {"kernel": "gaussian", "kernel_size": 3})  # the slider held 3 already
+    assert _kernel_state(page, explorer)[:2] == ("gaussian", 3)
+    menu.select_option("custom")  # custom starts from the kernel on screen, at its side
+    kernel, size, visible, state = _kernel_state(page, explorer)
+    assert (kernel, size, visible) == ("custom", 3, True)
+    np.testing.assert_allclose(
+        state["params"]["weight"], filters.gaussian_kernel(3, 0.5), rtol=0, atol=1e-12
+    )
 
 
 def test_custom_starts_from_the_kernel_on_screen(open_page):
@@ -530,8 +636,13 @@ id => {
 @pytest.mark.parametrize("width", [1280, 390])
 @pytest.mark.parametrize(
     "kwargs",
-    [{}, {"kernel": "gabor", "padding": 8, "stride": 3}, {"kernel": np.ones((7, 7))}],
-    ids=["sobel", "gabor", "custom7"],
+    [
+        {},
+        {"kernel": "gabor", "padding": 8, "stride": 3},
+        {"kernel": np.ones((7, 7))},
+        {"kernel": "gaussian", "sigma": 2.5},
+    ],
+    ids=["sobel", "gabor", "custom7", "gaussian"],
 )
 def test_controls_neither_overlap_nor_overflow(open_page, width, kwargs):
     explorer = conv_explorer(**kwargs)

@@ -9,10 +9,11 @@ needed), a cross-language differential test: the real explorers are set into a b
 gets random settings through ``root.cnnviz.set`` (the reader's path: the controls move, then the
 explorer recomputes), and what the page reports (``root.cnnviz.output`` for
 ``root.cnnviz.input`` and ``params``) is compared with :mod:`cnnviz.ops` in Python to
-``rtol=1e-6``. Impossible settings must give no output, the message of the Python error with the
-control to change, and leave the last good picture on screen. Also: keyboard, labels, dragging,
-and two explorers on one page. Without Chromium or Playwright the browser tests skip, unless
-``CNNVIZ_REQUIRE_BROWSER=1``, where they fail.
+``rtol=1e-6``. Impossible settings must give no output, the page's sentence for the Python error
+(:func:`cnnviz.explorers.pool.explain` for pooling) with the control to change, and leave the
+last good picture on screen. Also: keyboard, labels, dragging, two explorers on one page, the
+activation maps' colour bars, and the layout at 1280 and 390 px. Without Chromium or Playwright
+the browser tests skip, unless ``CNNVIZ_REQUIRE_BROWSER=1``, where they fail.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from cnnviz.explorers import (
 )
 from cnnviz.explorers._page import static_text
 from cnnviz.explorers.activation import FEATURE_MAP, points
-from cnnviz.explorers.pool import image_array
+from cnnviz.explorers.pool import explain, image_array
 
 REQUIRE_BROWSER = os.environ.get("CNNVIZ_REQUIRE_BROWSER") == "1"
 RTOL = 1e-6
@@ -176,6 +177,26 @@ def test_settings_snap_to_the_sliders():
     assert repr(pooling_explorer()) == (
         "PoolingExplorer(image='numbers', mode='max', kernel_size=2, stride=2, padding=0)"
     )
+
+
+def test_pooling_says_why_in_poolings_own_terms():
+    """A window that does not fit is said without the dilation that pooling here lacks."""
+    explorer = pooling_explorer(kernel_size=7)
+    assert explorer.output is None
+    assert explorer.message == (
+        "No output: the window (7, 7) does not fit the padded input (6, 6). "
+        "Raise the padding or narrow the window (kernel_size)."
+    )
+    assert pooling_explorer(image="photo", kernel_size=8, padding=1).message == ""
+    assert pooling_explorer(kernel_size=3, padding=2).message == (
+        "No output: padding must be at most half of kernel_size (3, 3) (torch's rule: a window "
+        "must never lie entirely in the padding), got (2, 2). Keep the padding at most half the "
+        "window (1 here), or widen the window (kernel_size)."
+    )
+    for mode in ("max", "avg", "min"):
+        for k, s, p in [(7, 1, 0), (8, 3, 0), (8, 1, 0), (2, 1, 2)]:
+            message = pooling_explorer(mode=mode, kernel_size=k, stride=s, padding=p).message
+            assert message.startswith("No output: ") and "dilation" not in message
 
 
 @pytest.mark.parametrize(
@@ -327,7 +348,8 @@ def test_pooling_agrees_with_cnnviz_ops(page):
             values, indices = _pool_expected(case)
         except ValueError as err:
             assert got["output"] is None, case
-            assert got["message"].startswith(f"No output: {err}. "), (case, got["message"])
+            assert got["message"] == explain(err), case
+            assert "dilation" not in got["message"], case
             control = "padding" if "padding must" in str(err) else "kernel_size"
             assert control in got["message"]
             continue
@@ -428,7 +450,7 @@ def test_impossible_pooling_keeps_the_last_good_picture(browser, setting, contro
     with pytest.raises(ValueError) as err:
         _pool_expected({**bad["params"], "image": "numbers"})
     assert bad["output"] is None
-    assert bad["message"].startswith(f"No output: {err.value}. ")
+    assert bad["message"] == explain(err.value)
     assert control in bad["message"]
     assert root.locator(".cnnviz-message").inner_text() == bad["message"]
     assert root.locator(".cnnviz-bad [data-param]").get_attribute("data-param") == control
@@ -503,3 +525,145 @@ def test_explorers_on_one_page_do_not_clash(browser):
     assert [holder.state(n) for n in (1, 2)] == before[1:]
     assert [holder.root(n).evaluate(PICTURE) for n in (1, 2)] == pictures[1:]
     holder.check_clean()
+
+
+# ---------------------------------------------------------------------------------------------
+# The activation maps' colour bars; the layout on a desktop and on a phone
+# ---------------------------------------------------------------------------------------------
+
+MAPS = """
+root => Array.from(root.querySelectorAll('.cnnviz-panel:not(.cnnviz-wide)'), panel => {
+  const map = panel.querySelector('svg.cnnviz-map');
+  const bar = panel.querySelector('svg.cnnviz-colorbar');
+  const tone = r => [r.getAttribute('class'), Number(r.getAttribute('fill-opacity')),
+                     getComputedStyle(r).fill];
+  return {
+    cells: Array.from(map.querySelectorAll('rect'), tone),
+    steps: Array.from(bar.querySelectorAll('rect:not(.cnnviz-bar-frame)'), tone),
+    labels: Array.from(bar.querySelectorAll('text'), t => t.textContent),
+    widths: [map.getBoundingClientRect().width, bar.getBoundingClientRect().width],
+  };
+})
+"""
+
+
+def _tone(values, scale):
+    """(class, opacity) of each value, as activation.js colours the maps: 3 decimals."""
+    values = np.asarray(values, dtype=np.float64)
+    classes = np.where(values < 0, "cnnviz-cell-neg", "cnnviz-cell-pos")
+    opacity = np.round(0.06 + 0.8 * np.minimum(1, np.abs(values) / scale), 3)
+    return [(str(c), float(o)) for c, o in zip(classes, opacity, strict=True)]
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        {"activation": "relu"},
+        {"activation": "leaky_relu", "negative_slope": 0.3},
+        {"activation": "sigmoid"},
+        {"activation": "gelu"},
+    ],
+    ids=lambda s: s["activation"],
+)
+def test_activation_maps_have_colour_bars_on_their_own_scale(browser, setting):
+    from cnnviz.palette import COLORS
+
+    holder = Page(browser, [activation_explorer(**setting)])
+    (state,) = holder.run(0, [{}])
+    f, df = _array(state["output"])[:, 1:]
+    big = float(np.abs(FEATURE_MAP).max())
+    scales = [big, big, max(1.0, float(np.abs(df).max()))]
+    maps = holder.root(0).evaluate(MAPS)
+    assert len(maps) == 3
+    blue, orange = (_rgb(COLORS[role]) for role in ("input_edge", "highlight"))
+    for values, scale, drawn in zip([FEATURE_MAP.ravel(), f, df], scales, maps, strict=True):
+        # the cells: the colour of their value on the bar's scale
+        assert [(c, o) for c, o, _ in drawn["cells"]] == _tone(values, scale)
+        # the bar: from -scale (full blue) through 0 (almost white) to +scale (full orange)
+        steps = drawn["steps"]
+        assert len(steps) == 48
+        centres = -scale + (np.arange(48) + 0.5) * 2 * scale / 48
+        assert [(c, o) for c, o, _ in steps] == _tone(centres, scale)
+        assert {fill for *_, fill in steps} == {blue, orange}
+        assert steps[0][1] == steps[-1][1] == pytest.approx(0.06 + 0.8 * 47 / 48, abs=1e-3)
+        high = f"{scale:.2f}".rstrip("0").rstrip(".")
+        assert drawn["labels"] == [f"−{high}", "0", f"+{high}"]
+        assert drawn["widths"][1] == pytest.approx(drawn["widths"][0], abs=1)
+    holder.check_clean()
+
+
+def _rgb(hex_colour):
+    r, g, b = (int(hex_colour[n : n + 2], 16) for n in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+LAYOUT = """
+root => {
+  const outer = root.getBoundingClientRect();
+  const parts = Array.from(root.querySelectorAll(
+    '.cnnviz-control, .cnnviz-panel, .cnnviz-panel svg, .cnnviz-panel canvas, .cnnviz-buttons, ' +
+    '.cnnviz-result > *, .cnnviz-point, .cnnviz-bars > *'
+  )).filter(e => e.getClientRects().length);
+  const problems = [];
+  for (const e of parts) {
+    const r = e.getBoundingClientRect();
+    if (r.left < outer.left - 0.5 || r.right > outer.right + 0.5) {
+      problems.push('sticks out: ' + (e.getAttribute('class') || e.tagName));
+    }
+  }
+  const controls = Array.from(root.querySelectorAll('.cnnviz-control'));
+  for (let i = 0; i < controls.length; i++) {
+    for (let j = i + 1; j < controls.length; j++) {
+      const a = controls[i].getBoundingClientRect();
+      const b = controls[j].getBoundingClientRect();
+      const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (w > 0.5 && h > 0.5) problems.push('controls overlap: ' + i + ' / ' + j);
+    }
+  }
+  const panels = Array.from(root.querySelectorAll('.cnnviz-panel'))
+    .filter(e => e.getClientRects().length);
+  for (let i = 0; i < panels.length; i++) {
+    for (let j = i + 1; j < panels.length; j++) {
+      const a = panels[i].getBoundingClientRect();
+      const b = panels[j].getBoundingClientRect();
+      const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+      const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (w > 0.5 && h > 0.5) problems.push('panels overlap: ' + i + ' / ' + j);
+    }
+  }
+  if (root.scrollWidth > root.clientWidth + 1) problems.push('scrolls sideways');
+  if (document.documentElement.scrollWidth > window.innerWidth) problems.push('page scrolls');
+  return problems;
+}
+"""
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_layout_fits_a_desktop_and_a_phone(browser, width):
+    """Nothing sticks out of its explorer or overlaps, in the book's column or on a phone,
+    also after the settings that draw the most: a 4x4 padded window, the photo, leaky ReLU."""
+    explorers = [
+        pooling_explorer(),
+        pooling_explorer(kernel_size=8, stride=1, padding=4),
+        pooling_explorer(image="photo", mode="min", kernel_size=4, stride=4),
+        activation_explorer(),
+        activation_explorer("gelu", x=-4.0),
+        softmax_explorer(logits=(1, -2, 0.5, 3, 0, 2, -1, 4, -6, 6), labels=None),
+    ]
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        markup = "".join(e.html for e in explorers)
+        page.set_content(
+            '<!doctype html><meta charset="utf-8"><meta name="viewport" '
+            'content="width=device-width"><body style="margin: 0">'
+            f'<main style="max-width: 688px; margin: 0 auto; padding: 0 16px">{markup}</main>'
+            "</body>"
+        )
+        roots = page.locator("[data-cnnviz-explorer]")
+        problems = []
+        for index in range(roots.count()):
+            problems += [f"explorer {index}: {p}" for p in roots.nth(index).evaluate(LAYOUT)]
+        assert not problems, problems
+    finally:
+        page.close()

@@ -501,6 +501,56 @@ def _descendants(widget):
         yield from _descendants(child)
 
 
+def _pixels(png):
+    from io import BytesIO
+
+    from PIL import Image
+
+    return np.asarray(Image.open(BytesIO(bytes(png))))
+
+
+@pytest.mark.parametrize("cls", EXPLORERS)
+def test_first_view_is_in_the_saved_widget_state(cls):
+    """The static page shows the widget state saved with the notebook: every picture of a
+    freshly built explorer is in it, as PNG bytes, before any control moves."""
+    from base64 import b64decode
+
+    from ipywidgets.embed import embed_data
+
+    w = cls()
+    pictures = [c for c in _descendants(w.widget) if isinstance(c, ipywidgets.Image)]
+    assert pictures
+    state = embed_data(views=[w.widget])["manager_state"]["state"]
+    for picture in pictures:
+        saved = state[picture.model_id]
+        (buffer,) = [b for b in saved.get("buffers", []) if b["path"] == ["value"]]
+        png = b64decode(buffer["data"])
+        assert png.startswith(PNG) and png == bytes(picture.value)
+        assert _pixels(png).size > 0
+
+
+def test_a_uniform_first_view_is_framed_and_captioned():
+    """Max pooling a thin dark circle on white leaves only white: the first view of chapter 5.
+    The picture is there (white on a white page): its frame shows where, its caption says why."""
+    ring = images.disk(48, radius=18) - images.disk(48, radius=17)
+    w = PoolingExplorer(1.0 - ring)
+    assert w.mode.value == "max" and w.output.shape == (24, 24)
+    assert (w.output == 1).all()
+    pixels = _pixels(w.output_view.value)
+    assert pixels.shape == (240, 240) and (pixels == 255).all()  # white, not missing
+    for view in (w.input_view, w.output_view):
+        assert view.layout.border == f"1px solid {COLORS['rule']}"
+    assert "every value is 1: all white" in w.output_caption.value
+    assert "black 0 · white 1" in w.input_caption.value  # the input has both
+    w.mode.value = "min"  # the circle survives min pooling
+    assert w.output.min() == 0 and "black 0 · white 1" in w.output_caption.value
+    w.image.value = "photo"
+    assert "every value" not in w.output_caption.value
+    conv = ConvExplorer(image=np.full((8, 8), 0.5))
+    _set(conv, kernel="sobel_x", padding=0)
+    assert "every value is 0: all black" in conv.output_caption.value  # gray: 0 is black
+
+
 def test_controls_have_the_contract_names():
     conv = ConvExplorer()
     for name in ("image", "kernel", "stride", "padding", "dilation"):
@@ -558,11 +608,34 @@ def test_padding_modes_are_those_of_ops(conv):
 
 def test_refusals_quote_ops_and_add_advice():
     w = PoolingExplorer(image=np.ones((4, 4)))
-    _set(w, kernel_size=6, stride=1, padding=0)
+    _set(w, kernel_size=2, stride=1, padding=2)
     with pytest.raises(ValueError) as err:
-        ops.max_pool2d(w.input_array, 6, stride=1)
+        ops.max_pool2d(w.input_array, 2, stride=1, padding=2)
     assert w.message.startswith(f"No output: {err.value}. ")
     assert len(w.message) > len(f"No output: {err.value}. ")  # and a sentence of advice
+    conv = ConvExplorer(image=np.ones((4, 4)))
+    _set(conv, padding=0, dilation=3)
+    with pytest.raises(ValueError) as err:
+        ops.conv2d(conv.input_array, conv.weight, dilation=3)
+    assert conv.message.startswith(f"No output: {err.value}. ")
+
+
+@pytest.mark.parametrize("mode", ["max", "avg", "min"])
+def test_pooling_says_a_window_does_not_fit_without_dilation(mode):
+    """Pooling here has no dilation: a window that does not fit is said with the error's
+    facts in pooling's terms, as the kernel-free pooling explorer says it."""
+    from cnnviz.explorers.pool import explain
+
+    w = PoolingExplorer(image=np.ones((4, 4)))
+    _set(w, mode=mode, kernel_size=6, stride=1, padding=0)
+    with pytest.raises(ValueError) as err:
+        {"max": ops.max_pool2d, "avg": ops.avg_pool2d, "min": ops.min_pool2d}[mode](
+            w.input_array, 6, stride=1
+        )
+    assert "dilation" in str(err.value)  # ops' own words name it
+    reason = "No output: the window (6, 6) does not fit the padded input (4, 4). "
+    assert w.message == reason + "Raise the padding or narrow the window."
+    assert explain(err.value).startswith(reason)  # the browser explorer's words
 
 
 def test_both_arithmetic_explorers_use_the_same_names():

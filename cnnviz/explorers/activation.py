@@ -44,7 +44,10 @@ def activation_explorer(activation="relu", x=1.0, negative_slope=0.1):
     Draws the chosen activation and its derivative from -4 to 4, with a point that the reader
     moves with the ``x`` slider or drags along the x axis; the values ``f(x)`` and ``f′(x)`` are
     written out. Below, the same function is applied to a 6×6 feature map
-    (:data:`FEATURE_MAP`), with the slope ``f′`` that each cell passes back in training.
+    (:data:`FEATURE_MAP`), with the slope ``f′`` that each cell passes back in training; each
+    map has a colour bar (blue negative, orange positive) on its own scale: the feature map
+    and ``f(map)`` share the largest ``|value|`` of the feature map, ``f′(map)`` goes to its
+    largest ``|f′|`` (at least 1).
 
     Parameters
     ----------
@@ -111,7 +114,9 @@ _STAGE = (
     + "".join(
         f'<figure class="cnnviz-panel"><figcaption class="cnnviz-caption">{caption}</figcaption>'
         f'<svg class="cnnviz-map cnnviz-map-{n}" xmlns="http://www.w3.org/2000/svg" role="img" '
-        f'aria-label="{caption}"></svg></figure>'
+        f'aria-label="{caption}"></svg>'
+        '<svg class="cnnviz-colorbar" xmlns="http://www.w3.org/2000/svg" role="img" '
+        'aria-label="colour scale"></svg></figure>'
         for n, caption in enumerate(
             ["feature map", "f(map): the activation", "f′(map): the slope passed back"]
         )

@@ -3,10 +3,11 @@
 The page computes with ``static/ops.js`` (:func:`cnnviz.ops.conv2d` and
 :func:`cnnviz.ops.pad2d` in JavaScript), writes the output-size formula with ``static/core.js``
 (:mod:`cnnviz.arithmetic`), binds its controls with ``static/base.js`` (``root.cnnviz``) and
-draws with ``static/conv.js``, which also builds the Gaussian and Gabor kernels the way
+draws with ``static/conv.js``, which also builds the box, Gaussian and Gabor kernels the way
 :mod:`cnnviz.filters` does. Its controls are those of :class:`cnnviz.widgets.ConvExplorer`,
-with the same names and ranges, plus σ for the Gaussian, θ and the wavelength for the Gabor
-kernel, and a kernel size (3, 5 or 7) for a kernel typed cell by cell.
+with the same names and ranges, plus a kernel size (3, 5 or 7: ``size`` of
+:func:`cnnviz.filters.box_kernel` and :func:`cnnviz.filters.gaussian_kernel`, or the side of a
+kernel typed cell by cell), σ for the Gaussian, and θ and the wavelength for the Gabor kernel.
 
 The images travel inside the output as ``uint8`` (``round(255 x)``; the page divides by 255),
 each row stored as its difference from the row above, compressed with zlib and base64-encoded;
@@ -31,6 +32,7 @@ __all__ = [
     "ConvExplorer",
     "conv_explorer",
     "PARAM_RANGES",
+    "SIZED",
     "image_array",
     "preset_weight",
     "explain",
@@ -49,23 +51,30 @@ PARAM_RANGES = {
     "wavelength": (2, 16, 1),
 }
 
-# name -> (symbol, label, the kernel it belongs to or None)
-_SLIDERS = {
-    "stride": ("s", "stride", None),
-    "padding": ("p", "padding", None),
-    "dilation": ("d", "dilation", None),
-    "kernel_size": ("k", "kernel size", "custom"),
-    "sigma": ("σ", "Gaussian σ", "gaussian"),
-    "theta": ("θ", "Gabor angle (°)", "gabor"),
-    "wavelength": ("λ", "Gabor wavelength", "gabor"),
+CUSTOM = "custom"
+#: The presets whose side the kernel-size slider sets, and the side each starts with: the
+#: default ``size`` of :func:`cnnviz.filters.box_kernel` and
+#: :func:`~cnnviz.filters.gaussian_kernel` (3 and 5), what ``KERNELS[name]()`` gives.
+SIZED = {
+    name: inspect.signature(filters.KERNELS[name]).parameters["size"].default
+    for name in ("box", "gaussian")
 }
 
-_GENERATED = ("gaussian", "gabor")  # built in the page from their sliders
+# name -> (symbol, label, the kernels it belongs to; empty: every kernel)
+_SLIDERS = {
+    "stride": ("s", "stride", ()),
+    "padding": ("p", "padding", ()),
+    "dilation": ("d", "dilation", ()),
+    "kernel_size": ("k", "kernel size", (*SIZED, CUSTOM)),
+    "sigma": ("σ", "Gaussian σ", ("gaussian",)),
+    "theta": ("θ", "Gabor angle (°)", ("gabor",)),
+    "wavelength": ("λ", "Gabor wavelength", ("gabor",)),
+}
+
+_GENERATED = (*SIZED, "gabor")  # built in the page from their sliders
 YOUR_IMAGE = "your image"
 MAX_SIDE = 128  # your own image: at most 128 x 128 pixels
-CUSTOM = "custom"
-# The fixed arguments of the Gaussian and Gabor presets: the defaults KERNELS[name]() uses.
-_GAUSSIAN = {"size": inspect.signature(filters.gaussian_kernel).parameters["size"].default}
+# The fixed arguments of the Gabor preset: the defaults KERNELS["gabor"]() uses.
 _GABOR = {
     name: p.default
     for name, p in inspect.signature(filters.gabor_kernel).parameters.items()
@@ -149,14 +158,22 @@ def _your_image(image):
 # ---------------------------------------------------------------------------------------------
 
 
-def preset_weight(kernel, sigma=1.0, theta=0, wavelength=6):
+def preset_weight(kernel, sigma=1.0, theta=0, wavelength=6, kernel_size=None):
     """The kernel the page builds for the preset ``kernel`` (``theta`` in degrees).
+
+    ``kernel_size`` is the side of the box and Gaussian kernels (3, 5 or 7; None: the side
+    they start with, :data:`SIZED`); the other presets have a fixed side and ignore it.
 
     >>> preset_weight("gaussian", sigma=1.0).shape, preset_weight("gabor").shape
     ((5, 5), (11, 11))
+    >>> preset_weight("box", kernel_size=7).shape
+    (7, 7)
     """
-    if kernel == "gaussian":
-        return filters.gaussian_kernel(sigma=sigma, **_GAUSSIAN)
+    if kernel in SIZED:
+        size = SIZED[kernel] if kernel_size is None else _on_slider(kernel_size, "kernel_size")
+        if kernel == "box":
+            return filters.box_kernel(size)
+        return filters.gaussian_kernel(size, sigma)
     if kernel == "gabor":
         angle = np.deg2rad(theta)
         return filters.gabor_kernel(theta=angle, wavelength=wavelength, **_GABOR)
@@ -332,7 +349,9 @@ def conv_explorer(
         not fit is allowed: the explorer says why.
     padding_mode : {"zeros", "reflect", "replicate", "circular"}
     sigma : float
-        σ of the 5×5 Gaussian kernel, 0.5 to 3.0 in steps of 0.1.
+        σ of the Gaussian kernel, 0.5 to 3.0 in steps of 0.1. The box and Gaussian kernels
+        start at their default sides, 3×3 and 5×5 (:data:`SIZED`); the page's kernel-size
+        slider makes them 3×3, 5×5 or 7×7.
     theta : int
         Direction of the 11×11 Gabor kernel in degrees, 0 to 180 in steps of 15
         (:func:`cnnviz.filters.gabor_kernel` takes ``np.deg2rad(theta)``).
@@ -394,10 +413,14 @@ padding_mode='zeros', sigma=1.0, theta=0, wavelength=6)
 
 
 def _slider(name, value, chosen):
-    """A labelled range input; one that belongs to another kernel than ``chosen`` is hidden."""
-    symbol, label, kernel = _SLIDERS[name]
+    """A labelled range input; one that belongs to other kernels than ``chosen`` is hidden.
+
+    ``data-kernel`` lists the kernels it belongs to, separated by spaces.
+    """
+    symbol, label, kernels = _SLIDERS[name]
     low, high, step = PARAM_RANGES[name]
-    only = f' data-kernel="{kernel}"{" hidden" if kernel != chosen else ""}' if kernel else ""
+    hidden = " hidden" if chosen not in kernels else ""
+    only = f' data-kernel="{" ".join(kernels)}"{hidden}' if kernels else ""
     return (
         f'<label class="cnnviz-control"{only}>'
         f'<span class="cnnviz-sym">{html.escape(symbol)}</span>'
@@ -499,11 +522,14 @@ def _render(element_id, params, your_image):
         names.insert(0, YOUR_IMAGE)
         entries[YOUR_IMAGE] = _your_entry(your_image)
     fixed = {k: make().tolist() for k, make in filters.KERNELS.items() if k not in _GENERATED}
+    sizes = dict(SIZED)
+    if params["kernel"] in sizes:
+        sizes[params["kernel"]] = params["kernel_size"]
     config = {
         "params": params,
         "images": entries,
         "presets": fixed,
-        "gaussian": _GAUSSIAN,
+        "sizes": sizes,
         "gabor": _GABOR,
         "advice": ADVICE,
     }

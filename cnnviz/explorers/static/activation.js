@@ -1,6 +1,8 @@
 // cnnviz activation explorer: an activation of cnnvizOps.ACTIVATIONS (ops.js, the twin of
 // cnnviz.ops.ACTIVATIONS) drawn with its derivative, a point the reader drags along x, and
-// the same function applied to a small feature map, recomputed in the browser.
+// the same function applied to a small feature map, recomputed in the browser. Each map has a
+// colour bar on its own scale: the feature map and f(map) share the feature map's largest
+// |value|; f'(map) goes to its largest |f'|, at least 1.
 // root.cnnviz (base.js): params {activation, x, negative_slope}; input {shape: [37]}: x, then
 // the 36 values of the feature map; output {shape: [2, 37]}: f (row 0) and f' (row 1) there;
 // result.curve {x, f, df}: the drawn curves.
@@ -23,6 +25,7 @@
     GRID[g] = LOW + ((HIGH - LOW) * g) / (GRID.length - 1);
   }
   var PRIME = "\u2032";
+  var MINUS = draw.MINUS;
   var chart = root.querySelector(".cnnviz-chart");
   var slider = root.querySelector('input[data-param="x"]');
   var shown = null; // [result, params] drawn last
@@ -157,18 +160,50 @@
     return m;
   }
 
+  var CELL = 32; // three maps side by side in the book's column
+  var BAR_STEPS = 48; // the colour bar's steps, from -scale to +scale
+
+  // The colour of value v on a map whose scale is `scale`: the palette's blue below 0, its
+  // orange above, stronger up to |v| = scale. The cells and their colour bar both use it.
+  function tone(v, scale) {
+    return {
+      cls: v < 0 ? "cnnviz-cell-neg" : "cnnviz-cell-pos",
+      opacity: 0.06 + (0.8 * Math.min(1, Math.abs(v) / scale))
+    };
+  }
+
   function drawMap(element, values, scale) {
     var rows = MAP.shape[0];
     var cols = MAP.shape[1];
-    var cell = 32; // three maps side by side in the book's column
-    var inner = draw.grid(1, 1, cell, rows, cols, function (r, c) {
+    var inner = draw.grid(1, 1, CELL, rows, cols, function (r, c) {
       var v = values[r * cols + c];
-      return {
-        cls: v < 0 ? "cnnviz-cell-neg" : "cnnviz-cell-pos", text: draw.fmt(v, 2),
-        opacity: 0.06 + (0.8 * Math.min(1, Math.abs(v) / scale))
-      };
+      var spec = tone(v, scale);
+      spec.text = draw.fmt(v, 2);
+      return spec;
     });
-    draw.svg(element, cols * cell + 2, rows * cell + 2, '<g font-size="10">' + inner + "<\/g>");
+    draw.svg(element, cols * CELL + 2, rows * CELL + 2, '<g font-size="10">' + inner + "<\/g>");
+    drawColorbar(element.parentNode.querySelector(".cnnviz-colorbar"), scale, cols * CELL);
+  }
+
+  // The colour bar under a map, as wide as the map: -scale, 0 and +scale, the map's colours.
+  function drawColorbar(element, scale, width) {
+    var step = width / BAR_STEPS;
+    var inner = "";
+    for (var i = 0; i < BAR_STEPS; i++) {
+      var spec = tone(-scale + ((i + 0.5) * 2 * scale) / BAR_STEPS, scale);
+      inner += draw.tag("rect", { x: 1 + i * step, y: 1, width: step, height: 12,
+        "class": spec.cls, "fill-opacity": spec.opacity.toFixed(3) });
+    }
+    inner += draw.tag("rect", { x: 1, y: 1, width: width, height: 12, "class": "cnnviz-bar-frame" });
+    var high = draw.fmt(scale, 2);
+    [[1, "start", MINUS + high], [1 + width / 2, "middle", "0"], [1 + width, "end", "+" + high]]
+      .forEach(function (label) {
+        inner += draw.tag("text", { x: label[0], y: 27, "text-anchor": label[1],
+          "class": "cnnviz-bar-label" }, label[2]);
+      });
+    draw.svg(element, width + 2, 31, inner);
+    element.setAttribute("aria-label", "colour scale: blue " + MINUS + high + ", white 0, " +
+      "orange +" + high);
   }
 
   function render(result, params) {

@@ -9,7 +9,10 @@
 // "ready". root.cnnviz (see base.js) has params named like the Python arguments of conv_explorer:
 // image, kernel, stride, padding, dilation, padding_mode, sigma, theta (degrees), wavelength,
 // kernel_size and weight (the kernel as nested rows; a cell holding text that is no number
-// holds that text). set({weight: rows}) types a whole kernel (and picks "custom"). input is
+// holds that text). kernel_size is the side of the kernel: the slider sets it for the box and
+// Gaussian kernels (cnnviz.filters.box_kernel(size), gaussian_kernel(size, sigma)) and for
+// "custom"; each of them keeps its own side when the reader picks another kernel and comes
+// back. set({weight: rows}) types a whole kernel (and picks "custom"). input is
 // the image of the current setting, also when that setting is impossible. Also:
 //   select(row, col)  picks an output pixel, as hovering over it does
 //   selected          {row, col, value, terms: [[x, w], ...]}: the picked pixel, its value
@@ -17,8 +20,8 @@
 // The text is inlined in a <script> element: it must never contain a less-than sign followed
 // by a slash (write "<\/" in strings).
 
-// cnnviz.filters in JavaScript: the two presets whose shape depends on sliders, built the way
-// the Python functions of the same names build them (tests/test_conv_explorer.py compares).
+// cnnviz.filters in JavaScript: the three presets built from sliders, the way the Python
+// functions of the same names build them (tests/test_conv_explorer.py compares).
 var cnnvizFilters = (function () {
   "use strict";
 
@@ -30,6 +33,14 @@ var cnnvizFilters = (function () {
       }
     }
     return { shape: [size, size], data: data };
+  }
+
+  // The box (mean) filter: every weight is 1 / size^2.
+  function box_kernel(size) {
+    var weight = 1 / (size * size);
+    return square(size, function () {
+      return weight;
+    });
   }
 
   // A normalized Gaussian blur, exp(-(x^2 + y^2) / (2 sigma^2)), weights summing to 1.
@@ -66,7 +77,7 @@ var cnnvizFilters = (function () {
     });
   }
 
-  return { gaussian_kernel: gaussian_kernel, gabor_kernel: gabor_kernel };
+  return { box_kernel: box_kernel, gaussian_kernel: gaussian_kernel, gabor_kernel: gabor_kernel };
 })();
 
 // matplotlib's RdBu_r (the book's DIVERGING map) as 256 colours: its 11 control points,
@@ -138,6 +149,8 @@ var cnnvizDiverging = (function () {
 
   var images = {}; // name -> {shape, data}, once unpacked
   var custom = { size: 3, entries: [] }; // the typed kernel: numbers, or text that is none
+  var sizes = config.sizes; // kernel -> its side, for the kernels the slider sizes (box, ...)
+  var requested = false; // set() named kernel_size: the reader's choice, even if unchanged
   var shown = null; // the kernel on screen, {shape, data}: where "custom" starts from
   var last = { kernel: config.params.kernel, slider: Number(view.size.value) };
   var picked = null; // the picked output pixel {row, col}; null: the centre
@@ -230,8 +243,11 @@ var cnnvizDiverging = (function () {
   // -------------------------------------------------------------------------------------------
 
   function presetWeight(params) {
+    if (params.kernel === "box") {
+      return filters.box_kernel(params.kernel_size);
+    }
     if (params.kernel === "gaussian") {
-      return filters.gaussian_kernel(config.gaussian.size, params.sigma);
+      return filters.gaussian_kernel(params.kernel_size, params.sigma);
     }
     if (params.kernel === "gabor") {
       var g = config.gabor;
@@ -281,10 +297,16 @@ var cnnvizDiverging = (function () {
     showSize(custom.size);
   }
 
-  // spec.read: add the kernel, as `weight`, to the settings the controls hold.
+  function sized(kernel) {
+    return Object.prototype.hasOwnProperty.call(sizes, kernel);
+  }
+
+  // spec.read: add the kernel, as `weight`, to the settings the controls hold. The slider
+  // holds the side of the kernel on screen; a kernel picked without moving it brings its own.
   function read(params) {
+    var moved = requested || params.kernel_size !== last.slider;
+    requested = false;
     if (params.kernel === CUSTOM) {
-      var moved = params.kernel_size !== last.slider;
       if (last.kernel !== CUSTOM && shown) {
         adopt(shown); // "custom" starts from the kernel on screen
         var size = Math.min(custom.size, MAX_CUSTOM);
@@ -296,6 +318,15 @@ var cnnvizDiverging = (function () {
       params.kernel_size = custom.size;
       params.weight = rowsOf(custom.entries, custom.size);
     } else {
+      if (sized(params.kernel)) {
+        if (moved || params.kernel === last.kernel) {
+          sizes[params.kernel] = params.kernel_size;
+        }
+        showSize(sizes[params.kernel]);
+        params.kernel_size = sizes[params.kernel];
+      } else if (moved) {
+        showSize(last.slider); // a hidden slider does not move (only set() can reach it)
+      }
       var weight = presetWeight(params);
       params.kernel_size = weight.shape[0];
       params.weight = rowsOf(weight.data, weight.shape[0]);
@@ -304,8 +335,13 @@ var cnnvizDiverging = (function () {
     return params;
   }
 
-  // spec.write: set({weight: rows}) types the whole kernel, as the reader would.
+  // spec.write: set({weight: rows}) types the whole kernel, as the reader would;
+  // set({kernel_size: k}) is noted, so that it counts even when the slider already holds k.
   function write(name, value) {
+    if (name === "kernel_size") {
+      requested = true;
+      return false; // base.js moves the slider
+    }
     if (name !== "weight") {
       return false;
     }
@@ -565,7 +601,7 @@ var cnnvizDiverging = (function () {
   // when it is impossible.
   function changed(params) {
     Array.prototype.forEach.call(root.querySelectorAll("[data-kernel]"), function (label) {
-      label.hidden = label.getAttribute("data-kernel") !== params.kernel;
+      label.hidden = label.getAttribute("data-kernel").split(" ").indexOf(params.kernel) < 0;
     });
     Array.prototype.forEach.call(root.querySelectorAll("[aria-invalid]"), function (control) {
       control.removeAttribute("aria-invalid");

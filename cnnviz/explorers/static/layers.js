@@ -111,14 +111,15 @@ var cnnvizDraw = (function () {
   }
 
   // The sentence for a setting that cnnvizOps refused, in the words of the ipywidgets twins:
-  // "No output: <error>. <advice>". Errors that are not cnnvizOps' (no .param) are bugs: they
-  // are thrown again, so that they reach the console instead of the reader.
-  function refusal(root, error, control, advice) {
+  // "No output: <reason>. <advice>", the reason being the error's message unless given.
+  // Errors that are not cnnvizOps' (no .param) are bugs: they are thrown again, so that they
+  // reach the console instead of the reader.
+  function refusal(root, error, control, advice, reason) {
     if (!error.param) {
       throw error;
     }
     markBad(root, control);
-    return "No output: " + error.message + ". " + advice;
+    return ("No output: " + (reason === undefined ? error.message : reason) + ". " + advice).trim();
   }
 
   // Calls redraw() when the width of `element` changes (a phone turned, a sidebar closed).

@@ -51,14 +51,21 @@
     return { input: x, output: pair[0], indices: pair[1] };
   }
 
-  function explain(error, params) {
-    if (error.param === "padding") {
-      var half = Math.floor(params.kernel_size / 2);
-      return draw.refusal(root, error, "padding", "Keep the padding at most half the window (" +
-        half + " here), or widen the window (kernel_size).");
+  function pairText(value) {
+    return Array.isArray(value) ? "(" + value.join(", ") + ")" : String(value);
+  }
+
+  // The sentence of cnnviz.explorers.pool.explain: a window that does not fit is said with the
+  // error's facts, without the dilation its own message names (pooling here has none).
+  function explain(error) {
+    var limit = error.limit ? String(Math.min.apply(null, error.limit)) : "";
+    var advice = (config.advice[error.name] || "").replace("{limit}", limit);
+    if (error.name === "KernelDoesNotFitError") {
+      var reason = config.window.replace("{kernel}", pairText(error.kernel))
+        .replace("{padded}", pairText(error.padded));
+      return draw.refusal(root, error, "kernel_size", advice, reason);
     }
-    return draw.refusal(root, error, "kernel_size",
-      "Raise the padding or narrow the window (kernel_size).");
+    return draw.refusal(root, error, "padding", advice);
   }
 
   // Before every computation: what does not need the result.
