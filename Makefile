@@ -62,10 +62,14 @@ bench: setup
 	$(PY) bench/bench_widgets.py
 	$(PY) bench/bench_explorers.py
 
-bench-cifar10: setup  # about 30 minutes on 2 cores; needs the data (CNNVIZ_DATA_DIR or a download)
+# The CIFAR-10 benchmark of chapter 11, about 25 minutes on 2 cores (throughput ~4, sweep ~8,
+# benchmark ~14); needs the data (CNNVIZ_DATA_DIR or a download). Each mode rewrites its own
+# section of bench/results/cifar10.json, which chapter 11 renders: re-run the chapter after it.
+bench-cifar10: setup
 	$(PY) bench/bench_cifar10.py --throughput
 	$(PY) bench/bench_cifar10.py --sweep
 	$(PY) bench/bench_cifar10.py
+	@echo "bench/results/cifar10.json written; now re-run notebooks/11_cifar10_gpu.ipynb"
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

@@ -16,14 +16,16 @@ import re
 
 import numpy as np
 import pytest
+from test_benchmarks import benchmarks_calls
 from test_data import prepared_data_calls
 from test_inspect import CALLS as INSPECT_CALLS
-from test_models import CALLS as MODELS_CALLS
+from test_models import models_calls
 from test_train import train_calls
 from test_viz import CALLS as VIZ_CALLS
 
 from cnnviz import (
     arithmetic,
+    benchmarks,
     data,
     explorers,
     filters,
@@ -174,13 +176,17 @@ CALLS[explorers] = {
     ),
 }
 CALLS[viz] = VIZ_CALLS
-CALLS[models] = MODELS_CALLS
 CALLS[glue] = {
     "glue": dict(name="test_acc", value="91.8 %", display=False),
     "mime_bundle": dict(name="test_acc", value="91.8 %", display=False),
 }
 #: Tables built per test, in a fresh folder: module -> function(tmp_path) -> table.
-BUILT = {data: prepared_data_calls, train: train_calls}
+BUILT = {
+    benchmarks: benchmarks_calls,
+    data: prepared_data_calls,
+    models: models_calls,
+    train: train_calls,
+}
 
 _RESULTS = (
     "ConvStepResult",
@@ -199,6 +205,7 @@ NOT_CHECKED = {
     (widgets, "ActivationExplorer"): "takes no arguments",
     (explorers, "AnimationHTML"): "a record built by animation_html from a checked animation",
     (explorers, "animation_html"): "tested in test_explorer.py: it needs a live animation",
+    (benchmarks, "cpu_name"): "takes no arguments",
     (data, "cache_dir"): "takes no arguments",
     (data, "clear_cache"): "takes no arguments",
     (data, "data_dir"): "takes no arguments",
