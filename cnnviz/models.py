@@ -23,7 +23,10 @@ Examples
 torch.Size([2, 10])
 """
 
+import hashlib
+import os
 from contextlib import contextmanager
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -40,7 +43,10 @@ __all__ = [
     "Mul",
     "Whitening",
     "count_macs",
+    "PRETRAINED",
     "count_parameters",
+    "load_pretrained",
+    "sha256",
     "summary",
 ]
 
@@ -331,14 +337,15 @@ class ConvBlock(nn.Sequential):
         )
 
 
-def _stem(whiten, width, activation, bn_momentum):
+def _stem(whiten, width, activation, bn_momentum, kernel_size=3):
     """FastNet's first layer and its output channels: a frozen whitening (24 channels for RGB
-    and 2x2 patches) or a learned 3x3 convolution to ``width`` channels."""
+    and 2x2 patches) or a learned ``kernel_size`` convolution ("same" padding) to ``width``
+    channels."""
     if whiten:
         stem = nn.Sequential(Whitening(3, 2), _activation(activation))
         return stem, stem[0].out_channels
     stem = nn.Sequential(
-        nn.Conv2d(3, width, 3, padding=1, bias=False),
+        nn.Conv2d(3, width, kernel_size, padding=kernel_size // 2, bias=False),
         nn.BatchNorm2d(width, momentum=bn_momentum),
         _activation(activation),
     )
@@ -360,7 +367,8 @@ class FastNet(nn.Sequential):
 
     - the **whitening** stem (:class:`Whitening`) decorrelates neighbouring pixels before
       any learning (call :meth:`fit_whitening` on training images first; without it the stem
-      is a random frozen convolution). ``whiten=False`` uses a learned 3x3 conv instead;
+      is a random frozen convolution). ``whiten=False`` uses a learned convolution of
+      ``stem_kernel_size`` instead, whose RGB filters a reader can look at (chapter 12);
     - **BatchNorm** after every convolution keeps the activations in range, which allows the
       large learning rates that make training short;
     - **max-pooling** after the first convolution of each block: 8 layers, yet most of the
@@ -376,6 +384,8 @@ class FastNet(nn.Sequential):
         Channels of the three blocks. (64, 256, 256) is airbench94's net (~2 M parameters).
     num_classes : int, default 10
     whiten : bool, default True
+    stem_kernel_size : int, default 3
+        Odd kernel size of the learned stem (``whiten=False`` only), padded to keep 32 x 32.
     activation : {"gelu", "relu"}
     logit_scale : float, default 1/9
     bn_momentum : float, default 0.2
@@ -387,7 +397,8 @@ class FastNet(nn.Sequential):
     TypeError
         A width or ``num_classes`` that is not an int, ``whiten`` not a bool.
     ValueError
-        No widths, a width below 1, an unknown ``activation``.
+        No widths, a width below 1, an unknown ``activation``, an even or non-positive
+        ``stem_kernel_size``.
 
     Examples
     --------
@@ -408,13 +419,17 @@ class FastNet(nn.Sequential):
         activation="gelu",
         logit_scale=1 / 9,
         bn_momentum=0.2,
+        stem_kernel_size=3,
     ):
         widths = _check_sizes(widths, "widths")
         num_classes = check_int(num_classes, "num_classes", minimum=1)
         logit_scale = check_number(logit_scale, "logit_scale")
         bn_momentum = _check_momentum(bn_momentum)
         whiten = check_bool(whiten, "whiten")
-        stem, channels = _stem(whiten, widths[0], activation, bn_momentum)
+        stem_kernel_size = check_int(stem_kernel_size, "stem_kernel_size", minimum=1)
+        if stem_kernel_size % 2 == 0:
+            raise ValueError(f"stem_kernel_size must be odd, got {stem_kernel_size}")
+        stem, channels = _stem(whiten, widths[0], activation, bn_momentum, stem_kernel_size)
         blocks = []
         for width in widths:
             blocks.append(ConvBlock(channels, width, activation, bn_momentum))
@@ -516,3 +531,108 @@ def _layer_rows(model, input_size):
         for h in hooks:
             h.remove()
     return rows
+
+
+# --------------------------------------------------------------------------- pretrained
+
+#: The trained networks that ship with the package (``cnnviz/weights/``), by name: the file,
+#: its SHA-256, and how the net is built. ``scripts/train_pretrained.py --record`` regenerates
+#: the file and writes its hash here.
+PRETRAINED = {
+    "cifar10-fastnet": {
+        "file": "cifar10-fastnet.pt",
+        "sha256": "831c15ca8296e6af1bd12dda9c2c6bcbdb32fafeca56f0d9dd9a7deac586b119",
+        "model_args": {"widths": (32, 64, 128), "whiten": False, "stem_kernel_size": 5},
+    },
+}
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+
+
+def sha256(path):
+    """The SHA-256 of a file, as 64 hex digits.
+
+    Raises
+    ------
+    TypeError
+        ``path`` is not a path.
+    """
+    from .train._torch_checks import check_path
+
+    check_path(path, "path", "read")
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _pretrained_file(name):
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a str, got {name!r}")
+    if name not in PRETRAINED:
+        raise ValueError(
+            f"name must be one of {sorted(PRETRAINED)} or a checkpoint path, got {name!r}"
+        )
+    entry = PRETRAINED[name]
+    path = WEIGHTS_DIR / entry["file"]
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing: reinstall cnnviz or run scripts/train_pretrained.py"
+        )
+    found = sha256(path)
+    if found != entry["sha256"]:
+        raise ValueError(
+            f"{path} has SHA-256 {found}, expected {entry['sha256']}: the file is damaged or "
+            f"was replaced (regenerate it with scripts/train_pretrained.py)"
+        )
+    return path, entry["model_args"]
+
+
+def load_pretrained(name="cifar10-fastnet", map_location="cpu"):
+    """A trained network, in evaluation mode, and its checkpoint (config, history, accuracy).
+
+    Parameters
+    ----------
+    name : str or path-like, default "cifar10-fastnet"
+        A name in :data:`PRETRAINED` (the file's SHA-256 is checked first), or the path of a
+        checkpoint written by :func:`cnnviz.train.save_checkpoint` for a :class:`FastNet`,
+        such as chapter 11's (its ``model_args``, or else its config's widths, rebuild the net).
+    map_location : str or torch.device, default "cpu"
+
+    Returns
+    -------
+    model : FastNet
+    checkpoint : dict
+        What :func:`cnnviz.train.load_checkpoint` returns: ``model``, ``config``,
+        ``history`` and the extras saved with it (``test_acc``, ``model_args``).
+
+    Raises
+    ------
+    TypeError
+        ``name`` neither a str nor a path.
+    ValueError
+        An unknown name, or a file whose SHA-256 differs from the recorded one (the message
+        names the file and both hashes).
+    FileNotFoundError
+        The weights file is missing.
+
+    Loading uses ``torch.load(weights_only=True)``, which reads tensors and plain values and
+    refuses to run code.
+    """
+    from .train import load_checkpoint
+
+    if isinstance(name, os.PathLike) or (
+        isinstance(name, str) and name not in PRETRAINED and name.endswith((".pt", ".pth"))
+    ):
+        path, model_args = Path(name), None
+    else:
+        path, model_args = _pretrained_file(name)
+    checkpoint = load_checkpoint(path, map_location=map_location)
+    args = (
+        model_args
+        or checkpoint.get("model_args")
+        or {"widths": tuple(checkpoint["config"]["widths"])}
+    )
+    model = FastNet(**{k: tuple(v) if isinstance(v, list) else v for k, v in args.items()})
+    model.load_state_dict(checkpoint["model"])
+    return model.to(map_location).eval(), checkpoint

@@ -284,6 +284,7 @@ CALLS = {
         activation="gelu",
         logit_scale=0.1,
         bn_momentum=0.2,
+        stem_kernel_size=3,
     ),  # fmt: skip
     "Mul": dict(scale=2.0),
     "Whitening": dict(in_channels=3, kernel_size=2, eps=1e-3),
@@ -291,3 +292,81 @@ CALLS = {
     "count_parameters": dict(model=nn.Conv2d(3, 4, 3), trainable=False),
     "summary": dict(model=nn.Conv2d(3, 4, 3), input_size=(1, 3, 8, 8)),
 }
+
+
+# --------------------------------------------------------------------------- pretrained
+
+
+def test_fastnet_learned_stem_kernel_size():
+    model = FastNet((8, 8, 8), whiten=False, stem_kernel_size=5)
+    assert model.stem[0].weight.shape == (8, 3, 5, 5)
+    assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+    with pytest.raises(ValueError, match="stem_kernel_size must be odd, got 4"):
+        FastNet(whiten=False, stem_kernel_size=4)
+
+
+@pytest.fixture
+def shipped(tmp_path, monkeypatch):
+    """A small net saved as if it shipped with the package, its hash recorded."""
+    from cnnviz import models, train
+
+    args = {"widths": (8, 8, 8), "whiten": False, "stem_kernel_size": 5}
+    torch.manual_seed(0)
+    net = FastNet(**args)
+    path = tmp_path / "tiny.pt"
+    train.save_checkpoint(path, net, train.Config(), model_args=args, test_acc=0.5)
+    entry = {"file": "tiny.pt", "sha256": models.sha256(path), "model_args": args}
+    monkeypatch.setattr(models, "WEIGHTS_DIR", tmp_path)
+    monkeypatch.setitem(models.PRETRAINED, "tiny", entry)
+    return net, path
+
+
+def test_load_pretrained_checks_the_hash_and_rebuilds_the_net(shipped):
+    from cnnviz.models import load_pretrained
+
+    net, path = shipped
+    model, checkpoint = load_pretrained("tiny")
+    assert not model.training and checkpoint["test_acc"] == 0.5
+    x = torch.randn(2, 3, 32, 32)
+    torch.testing.assert_close(model(x), net.eval()(x))
+    path.write_bytes(path.read_bytes() + b"x")
+    with pytest.raises(ValueError, match=r"tiny\.pt has SHA-256 [0-9a-f]{64}, expected"):
+        load_pretrained("tiny")
+
+
+def test_load_pretrained_reads_a_readers_own_checkpoint(tmp_path):
+    from cnnviz import train
+    from cnnviz.models import load_pretrained
+
+    torch.manual_seed(0)
+    net = FastNet((8, 16, 8))  # chapter 11's kind: whitening stem, widths in the config
+    path = tmp_path / "mine.pt"
+    train.save_checkpoint(path, net, train.Config(widths=(8, 16, 8)))
+    model, _ = load_pretrained(path)
+    x = torch.randn(2, 3, 32, 32)
+    torch.testing.assert_close(model(x), net.eval()(x))
+    model, _ = load_pretrained(str(path))
+    assert model.widths == (8, 16, 8)
+
+
+def test_load_pretrained_refuses_unknown_names():
+    from cnnviz.models import load_pretrained
+
+    with pytest.raises(ValueError, match="name must be one of"):
+        load_pretrained("imagenet-vgg16")
+    with pytest.raises(TypeError, match="name must be"):
+        load_pretrained(3)
+
+
+def models_calls(tmp_path):
+    """:data:`CALLS` and the calls that need a file: a checkpoint of a small FastNet."""
+    from cnnviz import train
+
+    path = tmp_path / "net.pt"
+    train.save_checkpoint(path, FastNet((8, 8, 8)), train.Config(widths=(8, 8, 8)))
+    return {
+        **CALLS,
+        "load_pretrained": dict(name=path, map_location="cpu"),
+        "sha256": dict(path=path),
+    }
+
