@@ -10,10 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from matplotlib.animation import AbstractMovieWriter, FuncAnimation
-from matplotlib.colors import to_hex
+from matplotlib.colors import to_hex, to_rgb
 from matplotlib.figure import Figure
 
 from cnnviz import arithmetic, ops, palette, viz
+from cnnviz.inspect import ReceptiveField, TopActivations
+from cnnviz.viz import inspect as viz_inspect
 
 D2L_X = np.arange(9).reshape(3, 3)
 D2L_K = np.array([[0, 1], [2, 3]])
@@ -509,6 +511,184 @@ def test_show_predictions_marks_wrong_ones_in_red():
 
 
 # ---------------------------------------------------------------------------------------------
+# Inside a trained network (chapter 12)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_show_filters_scales_each_filter_and_sorts_by_brightness_share():
+    weight = RNG.normal(size=(5, 3, 4, 4))
+    weight[2] = weight[2, :1]  # the same weights in R, G and B: blind to colour
+    weight[4] = 0.0  # a dead filter is mid-grey
+    fig = viz.show_filters(weight, references={"Sobel x": SOBEL})
+    result = fig.cnnviz
+    mean = weight.mean(axis=1)
+    expected = 3 * (mean**2).sum(axis=(1, 2)) / np.maximum((weight**2).sum(axis=(1, 2, 3)), 1e-300)
+    expected[4] = 1.0
+    np.testing.assert_allclose(result.brightness, expected)
+    assert result.order[0] in (2, 4) and list(result.order) == sorted(
+        range(5), key=lambda i: -result.brightness[i]
+    )
+    np.testing.assert_allclose(result.scales, np.abs(weight).max(axis=(1, 2, 3)))
+    panels = [ax for ax in fig.axes if ax.images]
+    first = result.order[0]
+    assert panels[0].get_title() == str(first)
+    shown = 0.5 + 0.5 * weight[first] / (result.scales[first] or 1.0)
+    np.testing.assert_allclose(data(panels[0]), shown.transpose(1, 2, 0))
+    dead = panels[result.order.index(4)]
+    np.testing.assert_allclose(data(dead), 0.5)
+    np.testing.assert_allclose(data(panels[-1]), 0.5 + 0.5 * SOBEL / 2)  # grey = 0, as the filters
+    assert panels[-1].get_title() == "Sobel x"
+    unsorted = viz.show_filters(weight, sort=False).cnnviz
+    assert unsorted.order == (0, 1, 2, 3, 4) and unsorted.brightness == result.brightness
+    with pytest.raises(ValueError, match="weight must be .* with C 1 or 3"):
+        viz.show_filters(np.zeros((2, 2, 3, 3)))
+
+
+def test_show_layer_maps_picks_the_busiest_channels_on_one_scale_per_layer():
+    image = RNG.random((3, 8, 8))
+    maps = {"early": RNG.normal(size=(5, 8, 8)), "late": RNG.random((3, 2, 2))}
+    maps["early"][3] += 2.0  # the busiest channel of the first layer
+    fields = {"early": ReceptiveField(3, 1, -1), "late": ReceptiveField(12, 4, -6)}
+    fig = viz.show_layer_maps(image, maps, fields, n=2, title="one image")
+    result = fig.cnnviz
+    assert result.channels["early"][0] == 3 and len(result.channels["early"]) == 2
+    assert result.channels["late"] == tuple(np.argsort(-maps["late"].mean(axis=(1, 2)))[:2])
+    rows = [ax for ax in fig.axes if ax.images and ax.get_ylabel()]
+    assert [ax.get_ylabel() for ax in rows] == ["early\n5×8×8\nfield 3", "late\n3×2×2\nfield 12"]
+    early = [ax for ax in fig.axes if ax.get_title().startswith("channel")][:2]
+    assert [ax.get_title() for ax in early] == [f"channel {c}" for c in result.channels["early"]]
+    norms = {(ax.images[0].norm.vmin, ax.images[0].norm.vmax) for ax in early}
+    assert norms == {result.limits["early"]}  # one scale for the row
+    low, high = result.limits["early"]
+    assert low == -high  # diverging around 0: the maps go negative
+    (square,) = rows[0].patches  # the centre unit (4, 4) sees rows and columns 3..5
+    assert (square.get_xy(), square.get_width()) == ((2.5, 2.5), 3)
+    (whole,) = rows[1].patches  # a field larger than the image frames all of it
+    assert (whole.get_xy(), whole.get_width(), whole.get_height()) == ((-0.5, -0.5), 8, 8)
+    assert to_hex(square.get_edgecolor()) == palette.COLORS["highlight"]
+    with pytest.raises(ValueError, match="fields must have the keys of maps"):
+        viz.show_layer_maps(image, maps, {"early": fields["early"]})
+
+
+def _tops(size=3, k=2, starts=(-1, 0)):
+    """A TopActivations with crops of side ``size`` whose windows start at row/col ``starts``."""
+    field = ReceptiveField(size=size, jump=1, start=starts[0])
+    positions = np.array([[0, 0], [starts[1] - starts[0], starts[1] - starts[0]]])[:k]
+    crops = np.full((k, 3, size, size), 0.25)
+    return TopActivations(np.arange(k), np.ones(k), positions, crops, field)
+
+
+def test_show_top_activations_denormalizes_and_marks_what_lies_past_the_image():
+    tops = [_tops(), _tops()]
+    fig = viz.show_top_activations(
+        tops, ["a", "b"], mean=[0.5, 0.5, 0.5], std=[2.0, 2.0, 2.0], image_size=(4, 4)
+    )
+    first, second = fig.axes[0], fig.axes[1]
+    assert first.get_ylabel() == "a" and fig.axes[2].get_ylabel() == "b"
+    crop = data(first)  # unit 0 sees rows and columns -1..1: the first row and column are padding
+    padding = np.array(to_rgb(palette.COLORS["padding"]))
+    np.testing.assert_allclose(crop[0, 0], padding)
+    np.testing.assert_allclose(crop[1:, 1:], 0.25 * 2.0 + 0.5)  # crop * std + mean
+    (edge,) = first.patches
+    assert edge.get_xy() == (0.5, 0.5) and to_hex(edge.get_edgecolor()) == viz.HIGHLIGHT
+    assert not second.patches  # unit 1 sees rows 0..2: inside the image, no frame
+    np.testing.assert_allclose(data(second), 0.25 * 2.0 + 0.5)
+    with pytest.raises(TypeError, match="tops must hold cnnviz.inspect.TopActivations"):
+        viz.show_top_activations([object()], ["a"])
+    with pytest.raises(ValueError, match="titles must have 2 entries, one per row, got 1"):
+        viz.show_top_activations(tops, ["a"])
+
+
+def test_show_attributions_scales_gradient_maps_and_keeps_occlusion_units():
+    images = RNG.random((2, 3, 6, 6))
+    maps = {"saliency": 3.0 * RNG.random((2, 6, 6)), "occlusion": RNG.normal(size=(2, 6, 6))}
+    fig = viz.show_attributions(images, maps, titles=["x", "y"], units={"occlusion": "drop"})
+    result = fig.cnnviz
+    assert result.methods == ("saliency", "occlusion")
+    np.testing.assert_allclose(result.peaks["saliency"], maps["saliency"].max(axis=(1, 2)))
+    panels = [ax for ax in fig.axes if ax.images]
+    grid = np.array(panels).reshape(2, 3)
+    assert [ax.get_title() for ax in grid[0]] == ["image", "saliency", "occlusion"]
+    assert [ax.get_ylabel() for ax in grid[:, 0]] == ["x", "y"]
+    for i in range(2):
+        np.testing.assert_allclose(
+            data(grid[i, 1]), maps["saliency"][i] / maps["saliency"][i].max()
+        )
+        np.testing.assert_allclose(data(grid[i, 2]), maps["occlusion"][i])  # its own units
+    m = np.abs(maps["occlusion"]).max()
+    assert result.limits == {"saliency": (0.0, 1.0), "occlusion": (-m, m)}
+    assert {(ax.images[0].norm.vmin, ax.images[0].norm.vmax) for ax in grid[:, 2]} == {(-m, m)}
+    assert grid[0, 2].images[0].get_cmap().name == palette.DIVERGING
+    bars = [ax for ax in fig.axes if not ax.images]
+    assert sorted(ax.get_ylabel() or ax.get_xlabel() for ax in bars) == [
+        "drop",
+        "share of the map's largest value",
+    ]
+    with pytest.raises(ValueError, match="maps must have 2 maps per entry"):
+        viz.show_attributions(images, {"saliency": maps["saliency"][:1]})
+    with pytest.raises(ValueError, match="images must hold values in"):
+        viz.show_attributions(images * 300, maps)
+
+
+def test_plot_fgsm_accuracy_writes_every_value_on_the_curve():
+    fig = viz.plot_fgsm_accuracy([0, 1, 2, 4], [0.86, 0.5, 0.25, 0.05], chance=0.1)
+    (ax,) = fig.axes
+    curve, chance = ax.get_lines()
+    np.testing.assert_allclose(curve.get_ydata(), [86, 50, 25, 5])
+    np.testing.assert_allclose(chance.get_ydata(), [10, 10])
+    assert [t.get_text() for t in ax.texts] == ["86 %", "50 %", "25 %", "5 %"]
+    with pytest.raises(ValueError, match=r"accuracy must lie in \[0, 1\]"):
+        viz.plot_fgsm_accuracy([0, 1], [0.5, 50.0])
+    with pytest.raises(ValueError, match="one value per level"):
+        viz.plot_fgsm_accuracy([0, 1], [0.5])
+
+
+def test_show_adversarial_magnifies_the_change_around_grey():
+    image = RNG.random((3, 5, 5)) * 0.9 + 0.05
+    change = RNG.choice([-1.0, 0.0, 1.0], size=image.shape) / 255
+    fig = viz.show_adversarial(image, image + change, titles=["cat (90%)", "dog (60%)"])
+    assert fig.cnnviz == viz_inspect.AdversarialResult(max_change=pytest.approx(1.0), magnify=127.5)
+    before, after, shown = fig.axes
+    assert (before.get_title(), after.get_title()) == ("cat (90%)", "dog (60%)")
+    np.testing.assert_allclose(data(after), (image + change).transpose(1, 2, 0))
+    expected = (0.5 + 127.5 * change).transpose(1, 2, 0)
+    np.testing.assert_allclose(data(shown), expected, atol=1e-12)
+    assert shown.get_title().startswith("change × 128")
+    same = viz.show_adversarial(image, image)  # nothing changed: grey, magnified by 1
+    assert same.cnnviz.max_change == 0 and same.cnnviz.magnify == 1.0
+    with pytest.raises(ValueError, match="adversarial must have the image's shape"):
+        viz.show_adversarial(image, image[:, :4])
+
+
+def test_plot_embedding_names_each_class_at_its_median():
+    points = RNG.normal(size=(30, 2)) + np.repeat([[0, 0], [10, 0], [0, 10]], 10, axis=0)
+    labels = np.repeat([0, 1, 2], 10)
+    fig = viz.plot_embedding(points, labels, ["cat", "dog", "ship", "frog"], title="t-SNE")
+    centres = np.array(fig.cnnviz.centres)
+    np.testing.assert_allclose(centres[:3], [np.median(points[labels == c], 0) for c in range(3)])
+    assert np.isnan(centres[3]).all()  # no frog among the points: no name
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.texts] == ["cat", "dog", "ship"]
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 30
+    with pytest.raises(ValueError, match=r"labels must hold class indices in \[0, 4\)"):
+        viz.plot_embedding(points, labels + 2, ["cat", "dog", "ship", "frog"])
+
+
+def test_inspect_figures_hand_back_frozen_records():
+    records = [
+        viz.show_filters(np.ones((1, 3, 2, 2))).cnnviz,
+        viz.show_layer_maps(np.zeros((2, 2)), {"a": np.ones((1, 2, 2))}).cnnviz,
+        viz.show_attributions(np.zeros((1, 2, 2)), {"a": np.ones((1, 2, 2))}).cnnviz,
+        viz.show_adversarial(np.zeros((2, 2)), np.zeros((2, 2))).cnnviz,
+        viz.plot_embedding(np.zeros((1, 2)), [0], ["a"]).cnnviz,
+    ]
+    for record in records:
+        field = dataclasses.fields(record)[0].name
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(record, field, None)
+
+
+# ---------------------------------------------------------------------------------------------
 # What the figures hand back, their colours, their arguments
 # ---------------------------------------------------------------------------------------------
 
@@ -567,7 +747,14 @@ CALLS = {
     "show_image": dict(image=D2L_X, ax=None, title="x", cmap=None, colorbar=False),
     "show_images": dict(images=[D2L_X], titles=["x"], ncols=2, cmap="gray", figsize=(2, 2)),
     "show_kernel": dict(kernel=SOBEL, ax=None, title=None, decimals=2),
-    "show_feature_maps": dict(maps=RNG.normal(size=(2, 4, 4)), titles=None, ncols=2, colorbar=True),
+    "show_feature_maps": dict(
+        maps=RNG.normal(size=(2, 4, 4)),
+        titles=None,
+        ncols=2,
+        colorbar=True,
+        shared=False,
+        figsize=None,
+    ),
     "show_conv_step": dict(
         image=D2L_X, kernel=D2L_K, position=(0, 0), stride=1, padding=0, dilation=1, decimals=2
     ),
@@ -601,5 +788,29 @@ CALLS = {
         classes=["a", "b"],
         ncols=2,
         title=None,
+    ),
+    "show_filters": dict(weight=np.ones((2, 3, 3, 3)), sort=True, references={"k": SOBEL}, ncols=2),
+    "show_layer_maps": dict(
+        image=np.zeros((3, 4, 4)),
+        maps={"a": np.ones((2, 4, 4))},
+        fields={"a": ReceptiveField(3, 1, -1)},
+        n=2,
+        title="x",
+    ),
+    "show_top_activations": dict(
+        tops=[_tops()], titles=["a"], mean=[0.0] * 3, std=[1.0] * 3, image_size=(4, 4)
+    ),
+    "show_attributions": dict(
+        images=np.zeros((1, 3, 4, 4)),
+        maps={"a": np.ones((1, 4, 4)), "b": -np.ones((1, 4, 4))},
+        titles=["x"],
+        units={"b": "drop"},
+    ),
+    "plot_fgsm_accuracy": dict(levels=[0, 1], accuracy=[0.9, 0.5], chance=0.1, ax=None),
+    "show_adversarial": dict(
+        image=np.zeros((4, 4, 3)), adversarial=np.zeros((4, 4, 3)), titles=["a", "b"], magnify=2.0
+    ),
+    "plot_embedding": dict(
+        points=np.zeros((2, 2)), labels=[0, 1], classes=["a", "b"], ax=None, title="x"
     ),
 }

@@ -18,15 +18,19 @@ cnnviz: a wrong type raises ``TypeError``, a wrong value ``ValueError``.
 A figure that computes something hands it back as ``fig.cnnviz``, a frozen dataclass (as the
 browser explorers expose ``root.cnnviz``): :class:`ConvStepResult`,
 :class:`PoolingStepResult`, :class:`SoftmaxResult`, :class:`ArithmeticResult`, and
-:class:`AnimationResult` on ``anim.cnnviz``.
+:class:`AnimationResult` on ``anim.cnnviz``; chapter 12's figures carry the records of
+:mod:`cnnviz.viz.inspect` (``FiltersResult``, ``LayerMapsResult``, ``AttributionResult``,
+``AdversarialResult``, ``EmbeddingResult``).
 
 :func:`cmap_norm` is the colour rule itself, for pictures drawn elsewhere (the widgets).
 
 The figures, by family: :mod:`~cnnviz.viz.images` (images, kernels, feature maps),
 :mod:`~cnnviz.viz.conv` (one convolution step and its animation),
 :mod:`~cnnviz.viz.layers` (pooling, activations, softmax), :mod:`~cnnviz.viz.arithmetic`
-(the sizes of a convolution) and :mod:`~cnnviz.viz.training` (history, confusion matrix,
-predictions). Import from ``cnnviz.viz``.
+(the sizes of a convolution), :mod:`~cnnviz.viz.training` (history, confusion matrix,
+predictions) and :mod:`~cnnviz.viz.inspect` (inside a trained network: filters, feature maps
+of every layer, top activations, attribution maps, adversarial examples, embeddings). Import
+from ``cnnviz.viz``.
 
 Examples
 --------
@@ -46,6 +50,15 @@ from ._cells import cmap_norm
 from .arithmetic import ArithmeticResult, conv_arithmetic_diagram
 from .conv import AnimationResult, ConvStepResult, animate_conv, show_conv_step
 from .images import show_feature_maps, show_image, show_images, show_kernel
+from .inspect import (
+    plot_embedding,
+    plot_fgsm_accuracy,
+    show_adversarial,
+    show_attributions,
+    show_filters,
+    show_layer_maps,
+    show_top_activations,
+)
 from .layers import (
     PoolingStepResult,
     SoftmaxResult,
@@ -61,15 +74,22 @@ __all__ = [
     "conv_arithmetic_diagram",
     "plot_activations",
     "plot_confusion_matrix",
+    "plot_embedding",
+    "plot_fgsm_accuracy",
     "plot_history",
     "plot_softmax",
+    "show_adversarial",
+    "show_attributions",
     "show_conv_step",
     "show_feature_maps",
+    "show_filters",
     "show_image",
     "show_images",
     "show_kernel",
+    "show_layer_maps",
     "show_pooling_step",
     "show_predictions",
+    "show_top_activations",
     "AnimationResult",
     "ArithmeticResult",
     "ConvStepResult",

@@ -184,10 +184,12 @@ def _as_maps(maps):
     return list(arr.reshape(-1, *arr.shape[-2:]))
 
 
-def show_feature_maps(maps, titles=None, ncols=None, colorbar=True):
+def show_feature_maps(maps, titles=None, ncols=None, colorbar=True, shared=False, figsize=None):
     """Show feature maps in a grid, each with its own colorbar.
 
-    Maps with negative values use ``RdBu_r`` centred on 0, the others gray from 0.
+    Maps with negative values use ``RdBu_r`` centred on 0, the others gray from 0. With
+    ``shared``, every map uses one colour scale (the rule applied to all values at once), so
+    that equal colours mean equal values across the panels.
 
     Parameters
     ----------
@@ -198,6 +200,10 @@ def show_feature_maps(maps, titles=None, ncols=None, colorbar=True):
     ncols : int, optional
         Default: at most 4 columns.
     colorbar : bool, default True
+    shared : bool, default False
+        One colour scale for all maps, for maps the reader should compare.
+    figsize : (float, float), optional
+        In inches; default 2.6 (2.2 without colour bars) per column, 2.3 per row.
 
     Returns
     -------
@@ -208,16 +214,25 @@ def show_feature_maps(maps, titles=None, ncols=None, colorbar=True):
     >>> fig = show_feature_maps(np.random.default_rng(0).normal(size=(3, 8, 8)))
     >>> len(fig.axes)               # three maps and three colorbars
     6
+    >>> fig = show_feature_maps([np.ones((2, 2)), -3 * np.ones((2, 2))], shared=True)
+    >>> {ax.images[0].norm.vmin for ax in fig.axes[:2]}  # one scale: -3 to 3 for both
+    {-3.0}
     """
     maps = _as_maps(maps)
     titles = check_texts(titles, "titles", len(maps), "map")
     titles = [f"channel {c}" for c in range(len(maps))] if titles is None else titles
     with_bar = check_bool(colorbar, "colorbar")
+    common = (
+        cmap_norm(np.concatenate([np.ravel(m) for m in maps])[None])
+        if check_bool(shared, "shared")
+        else None
+    )
+    figsize = check_figsize(figsize)
     nrows, ncols = grid_shape(len(maps), ncols, 4)
     width = 2.6 if with_bar else 2.2
-    fig = new_figure((width * ncols, 2.3 * nrows + 0.1))
+    fig = new_figure(figsize or (width * ncols, 2.3 * nrows + 0.1))
     for m, title, ax in zip(maps, titles, axes_grid(fig, len(maps), nrows, ncols), strict=True):
-        cmap, norm = cmap_norm(m)
+        cmap, norm = common or cmap_norm(m)
         im = ax.imshow(m, cmap=cmap, norm=norm, interpolation="nearest")
         ax.set_title(title, fontsize=10)
         frame(ax)
