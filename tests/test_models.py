@@ -369,4 +369,3 @@ def models_calls(tmp_path):
         "load_pretrained": dict(name=path, map_location="cpu"),
         "sha256": dict(path=path),
     }
-

@@ -421,12 +421,13 @@ def _slider(name, value, chosen):
     low, high, step = PARAM_RANGES[name]
     hidden = " hidden" if chosen not in kernels else ""
     only = f' data-kernel="{" ".join(kernels)}"{hidden}' if kernels else ""
+    spoken = label if symbol in label else f"{label} {symbol}"  # "Gaussian σ", "stride s"
     return (
         f'<label class="cnnviz-control"{only}>'
         f'<span class="cnnviz-sym">{html.escape(symbol)}</span>'
         f'<span class="cnnviz-name">{html.escape(label)}</span>'
         f'<input type="range" min="{low}" max="{high}" step="{step}" value="{value}" '
-        f'data-param="{name}" aria-label="{html.escape(label)} {html.escape(symbol)}">'
+        f'data-param="{name}" aria-label="{html.escape(spoken)}">'
         f'<output class="cnnviz-value" data-value-for="{name}">{value}</output>'
         "</label>"
     )

@@ -246,6 +246,8 @@ def plot_softmax(logits, labels=None, temperature=1.0, ax=None):
     'softmax(z / T) with temperature T = 2'
     >>> fig.cnnviz.probabilities.round(3)
     array([0.495, 0.349, 0.157])
+    >>> plot_softmax([2.5, 1.8, 0.2]).axes[0].get_title()  # T = 1: no temperature named
+    'softmax(z)'
     """
     logits = check_array(logits, "logits", ndims=(1,)).astype(np.float64, copy=False)
     labels = check_texts(labels, "labels", logits.size, "logit")
@@ -266,6 +268,8 @@ def plot_softmax(logits, labels=None, temperature=1.0, ax=None):
     ax.set_ylim(0, 1.12)
     ax.set_ylabel("probability")
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title(f"softmax(z / T) with temperature T = {temperature:g}", fontsize=10)
+    plain = temperature == 1  # chapters that have not met the temperature see softmax(z)
+    title = "softmax(z)" if plain else f"softmax(z / T) with temperature T = {temperature:g}"
+    ax.set_title(title, fontsize=10)
     fig.cnnviz = SoftmaxResult(probs)
     return fig
