@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import os
-import platform
 import statistics
 import sys
 import time
@@ -39,6 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cnnviz.benchmarks import cpu_name  # noqa: E402
 from cnnviz.ops import conv2d, conv2d_backward  # noqa: E402
 
 TARGET = 1.2  # median ratio cnnviz/torch over the shapes
@@ -114,17 +114,6 @@ def openblas():
             corename.restype = ctypes.c_char_p
             return threads(), corename().decode()
     return None, "?"
-
-
-def cpu_name():
-    """The CPU's model name (from /proc/cpuinfo on Linux), else what platform knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def machine_load():

@@ -14,7 +14,6 @@ About 12 minutes on 2 CPU cores. ``--record`` writes the new file's SHA-256 into
 """
 
 import argparse
-import platform
 import re
 import sys
 import time
@@ -26,6 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from cnnviz import models, train  # noqa: E402
+from cnnviz.benchmarks import cpu_name  # noqa: E402
 
 NAME = "cifar10-fastnet"
 
@@ -65,8 +65,7 @@ def main(argv=None):
         classes=list(loaders["classes"]),
         test_acc=test,
         test_acc_no_tta=test_plain,
-        trained_on=f"{platform.processor() or platform.machine()}, torch {torch.__version__}, "
-        f"{torch.get_num_threads()} threads",
+        trained_on=f"{cpu_name()}, torch {torch.__version__}, {torch.get_num_threads()} threads",
         whole_run_seconds=time.perf_counter() - t0,
     )
     digest = models.sha256(args.out)
