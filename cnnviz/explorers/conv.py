@@ -421,7 +421,7 @@ def _slider(name, value, chosen):
     low, high, step = PARAM_RANGES[name]
     hidden = " hidden" if chosen not in kernels else ""
     only = f' data-kernel="{" ".join(kernels)}"{hidden}' if kernels else ""
-    spoken = label if symbol in label else f"{label} {symbol}"  # "Gaussian σ", "stride s"
+    spoken = label if symbol in label.split() else f"{label} {symbol}"  # "Gaussian σ"
     return (
         f'<label class="cnnviz-control"{only}>'
         f'<span class="cnnviz-sym">{html.escape(symbol)}</span>'
