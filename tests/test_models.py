@@ -369,3 +369,15 @@ def models_calls(tmp_path):
         "load_pretrained": dict(name=path, map_location="cpu"),
         "sha256": dict(path=path),
     }
+
+
+def test_the_shipped_network_loads_through_its_hash_check():
+    from cnnviz.models import PRETRAINED, WEIGHTS_DIR, load_pretrained, sha256
+
+    entry = PRETRAINED["cifar10-fastnet"]
+    assert sha256(WEIGHTS_DIR / entry["file"]) == entry["sha256"]
+    assert (WEIGHTS_DIR / entry["file"]).stat().st_size <= 2_000_000
+    model, checkpoint = load_pretrained("cifar10-fastnet")
+    assert model.stem[0].weight.shape == (32, 3, 5, 5)  # the learned first layer
+    assert checkpoint["test_acc"] > 0.85 and len(checkpoint["classes"]) == 10
+    assert model(torch.zeros(1, 3, 32, 32)).shape == (1, 10)
