@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._checks import check_bool, check_int, check_number, check_pair
+from .train._torch_checks import check_module
 
 __all__ = [
     "ReceptiveField",
@@ -49,12 +50,6 @@ __all__ = [
 ]
 
 # --------------------------------------------------------------------------- checks
-
-
-def _check_model(model):
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    return model
 
 
 def _check_images(x, name="x"):
@@ -85,7 +80,7 @@ def _check_target(target, n, num_classes):
 
 def layer_names(model):
     """The names of ``model``'s submodules, as ``model.named_modules()`` gives them."""
-    return [name for name, _ in _check_model(model).named_modules() if name]
+    return [name for name, _ in check_module(model).named_modules() if name]
 
 
 def _module(model, layer):
@@ -136,7 +131,7 @@ def feature_maps(model, x, layers):
     ValueError
         ``x`` not 4-D or not finite, a layer the model does not have.
     """
-    _check_model(model)
+    check_module(model)
     _check_images(x)
     if isinstance(layers, str):
         layers = [layers]
@@ -200,7 +195,7 @@ def saliency(model, x, target):
     TypeError, ValueError
         As :func:`feature_maps`; a target outside ``[0, num_classes)``.
     """
-    _check_model(model)
+    check_module(model)
     grad, _ = _logit_gradient(model, _check_images(x), target)
     return grad.abs().amax(dim=1)
 
@@ -235,7 +230,7 @@ def smoothgrad(model, x, target, n=25, sigma=0.15, generator=None):
     TypeError, ValueError
         As :func:`saliency`; ``n`` below 1, ``sigma`` negative or not finite.
     """
-    _check_model(model)
+    check_module(model)
     _check_images(x)
     n = check_int(n, "n", minimum=1)
     sigma = check_number(sigma, "sigma", minimum=0.0)
@@ -293,7 +288,7 @@ def grad_cam(model, x, target, layer, upsample=True):
     TypeError, ValueError
         As :func:`saliency`; a layer the model lacks, or whose output is not 4-D.
     """
-    _check_model(model)
+    check_module(model)
     _check_images(x)
     module = _module(model, layer)
     upsample = check_bool(upsample, "upsample")
@@ -360,7 +355,7 @@ def occlusion(model, x, target, window=8, stride=4, baseline=0.0):
     TypeError, ValueError
         As :func:`saliency`; a window larger than the image, a stride larger than the window.
     """
-    _check_model(model)
+    check_module(model)
     _check_images(x)
     window = check_pair(window, "window")
     stride = check_pair(stride, "stride")
@@ -419,7 +414,7 @@ def fgsm(model, x, target, epsilon, bounds=(0.0, 1.0)):
     TypeError, ValueError
         As :func:`saliency`; a negative ``epsilon``, ``bounds`` not increasing.
     """
-    _check_model(model)
+    check_module(model)
     _check_images(x)
     epsilon = check_number(epsilon, "epsilon", minimum=0.0)
     if not (isinstance(bounds, (tuple, list)) and len(bounds) == 2):
@@ -505,7 +500,7 @@ def receptive_field(model, layer, input_size=(3, 32, 32)):
         ``Conv2d``, ``MaxPool2d`` or ``AvgPool2d`` (an adaptive pooling, a resize), or one with
         different settings for rows and columns.
     """
-    _check_model(model)
+    check_module(model)
     target = _module(model, layer)
     if not (isinstance(input_size, (tuple, list)) and len(input_size) == 3):
         raise TypeError(f"input_size must be (C, H, W), got {input_size!r:.60}")
@@ -603,7 +598,7 @@ def top_activating(model, images, layer, channel, k=9, batch_size=256):
     TypeError, ValueError
         As :func:`feature_maps`; ``channel`` out of range, ``k`` outside ``[1, N]``.
     """
-    _check_model(model)
+    check_module(model)
     _check_images(images, "images")
     _module(model, layer)
     k = check_int(k, "k", minimum=1, maximum=len(images))
