@@ -32,6 +32,22 @@ with sync_playwright() as p:
     imgs.nth(int(sys.argv[1]) if len(sys.argv) > 1 else 0).screenshot(
         path=str(out / "conv_step.png")
     )
+    page.goto(f"{base}/notebooks/12_inside_a_cnn.html", wait_until="networkidle")
+    net = page.locator("[data-cnnviz-explorer=network]")
+    net.evaluate("r => r.cnnviz.set({image: 7, occlusion: [12, 16], window: 8})")
+    net.locator('[data-layer="block2.6"] .cnnviz-net-map[data-channel="3"]').click()
+    big = net.locator(".cnnviz-net-big")
+    box = big.bounding_box()
+    big.click(position={"x": box["width"] * 0.3, "y": box["height"] * 0.6})
+    height = net.locator('.cnnviz-net-layer[data-layer="block1.0"]').evaluate(
+        "e => e.getBoundingClientRect().top - e.closest('.cnnviz-explorer')"
+        ".getBoundingClientRect().top"
+    )
+    page.set_viewport_size({"width": 1200, "height": int(height) + 300})
+    net.evaluate("e => window.scrollTo(0, e.getBoundingClientRect().top + window.scrollY - 100)")
+    top = net.bounding_box()
+    clip = {"x": top["x"], "y": top["y"], "width": top["width"], "height": height}
+    page.screenshot(path=str(out / "network_explorer.png"), clip=clip)
     page.goto(f"{base}/notebooks/02_convolution.html", wait_until="networkidle")
     page.set_viewport_size({"width": 1200, "height": 800})
     page.screenshot(path=str(out / "chapter_page.png"))

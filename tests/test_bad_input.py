@@ -174,6 +174,15 @@ CALLS[explorers] = {
     "softmax_explorer": dict(
         logits=(2.5, 1.8, 0.2), labels=("cat", "dog", "elephant"), temperature=1.0, target=0
     ),
+    "network_explorer": dict(
+        model=models.FastNet(widths=(2, 2, 2), num_classes=3),
+        images=np.zeros((1, 3, 16, 16), dtype=np.uint8),
+        labels=[2],
+        classes=["a", "b", "c"],
+        mean=(0.5, 0.5, 0.5),
+        std=(0.2, 0.2, 0.2),
+        title="tiny",
+    ),
 }
 CALLS[viz] = VIZ_CALLS
 CALLS[glue] = {
@@ -205,6 +214,7 @@ NOT_CHECKED = {
     (widgets, "ActivationExplorer"): "takes no arguments",
     (explorers, "AnimationHTML"): "a record built by animation_html from a checked animation",
     (explorers, "animation_html"): "tested in test_explorer.py: it needs a live animation",
+    (explorers, "NetworkExplorer"): "a record built by network_explorer",
     (benchmarks, "cpu_name"): "takes no arguments",
     (data, "cache_dir"): "takes no arguments",
     (data, "clear_cache"): "takes no arguments",

@@ -527,10 +527,11 @@ def test_explorer_hover_selects_window(open_page):
 WIDTHS = (1280, 390)
 
 # What a control changes: root.cnnviz.output (or the message that says why there is none).
-STATE = """root => JSON.stringify({
-  output: root.cnnviz.output && {shape: Array.from(root.cnnviz.output.shape),
-                                 data: Array.from(root.cnnviz.output.data)},
-  message: root.cnnviz.message})"""
+# What an explorer shows: its output ({shape, data}, or the network explorer's {logits,
+# probabilities}) and its message; typed arrays as plain Arrays.
+STATE = """root => JSON.stringify(
+  {output: root.cnnviz.output, message: root.cnnviz.message},
+  (key, value) => ArrayBuffer.isView(value) ? Array.from(value) : value)"""
 
 # Boxes [left, top, right, bottom] of the explorer, its visible controls and their labels.
 GEOMETRY = """
@@ -735,10 +736,19 @@ def test_kernel_free_explorers_respond_to_every_control(open_page, screenshots, 
 
 
 def _kernel_free_factories():
-    """Every public ``*_explorer`` of cnnviz.explorers whose output is a kernel-free explorer."""
+    """Every public ``*_explorer`` of cnnviz.explorers that builds a kernel-free explorer from
+    its defaults (the network explorer needs a model and images: tests/test_network_explorer.py
+    walks it)."""
+    import inspect
+
     import cnnviz.explorers as package
 
     factories = [getattr(package, name) for name in package.__all__ if name.endswith("_explorer")]
+    factories = [
+        f
+        for f in factories
+        if all(p.default is not p.empty for p in inspect.signature(f).parameters.values())
+    ]
     return [f for f in factories if KERNEL_FREE_MARKER in f().html]
 
 

@@ -208,6 +208,58 @@ def test_conv2d_random_settings(page):
     assert _run(page, cases) >= 50 + 3
 
 
+def test_conv2d_channels_random_settings(page):
+    """Unbatched (C, H, W) inputs with (O, C, kh, kw) filters and an (O,) bias (the network
+    explorer's layers), including channel and bias mismatches."""
+    rng = np.random.default_rng(20261130)
+    cases = []
+    for _ in range(CASES_PER_FAMILY + 20):
+        c, o = (int(n) for n in rng.integers(1, 5, size=2))
+        x = rng.normal(size=(c, *rng.integers(1, 10, size=2)))
+        w = rng.normal(size=(o, c if rng.random() < 0.9 else c + 1, *rng.integers(1, 4, size=2)))
+        options = {
+            "stride": _pair_or_int(rng, 1, 2),
+            "dilation": _pair_or_int(rng, 1, 2),
+            "padding": _pair_or_int(rng, 0, 2),
+            "padding_mode": str(rng.choice(["zeros", "reflect", "replicate", "circular"])),
+        }
+        if rng.random() < 0.6:
+            options["bias"] = _js(rng.normal(size=o if rng.random() < 0.9 else o + 1))
+        python = {k: _decode_js(v) for k, v in options.items()}
+        cases.append(
+            ("conv2d", [_js(x), _js(w), options], lambda x=x, w=w, o=python: ops.conv2d(x, w, **o))
+        )
+    assert _run(page, cases) >= 50
+
+
+def _decode_js(value):
+    """A harness argument back as Python's (an ndarray for {__array__: true, ...})."""
+    if isinstance(value, dict) and value.get("__array__"):
+        return np.array(value["data"], dtype=np.float64).reshape(value["shape"])
+    return value
+
+
+def test_linear_random_settings(page):
+    rng = np.random.default_rng(20261131)
+    cases = []
+    for _ in range(CASES_PER_FAMILY):
+        n_in, n_out = (int(n) for n in rng.integers(0, 7, size=2))
+        lead = tuple(int(n) for n in rng.integers(1, 4, size=int(rng.integers(0, 3))))
+        x = rng.normal(size=(*lead, n_in if rng.random() < 0.9 else n_in + 1))
+        w = rng.normal(size=(n_out, n_in))
+        options = {}
+        if rng.random() < 0.6:
+            options["bias"] = _js(rng.normal(size=n_out if rng.random() < 0.9 else n_out + 1))
+        bias = _decode_js(options.get("bias"))
+        cases.append(
+            ("linear", [_js(x), _js(w), options], lambda x=x, w=w, b=bias: ops.linear(x, w, b))
+        )
+    cases.append(
+        ("linear", [_js(np.ones(3)), _js(np.ones(3))], lambda: ops.linear(np.ones(3), np.ones(3)))
+    )
+    assert _run(page, cases) >= 45
+
+
 def test_pad2d_random_settings(page):
     rng = np.random.default_rng(1)
     cases = []
@@ -232,7 +284,9 @@ def test_pad2d_random_settings(page):
 
 
 def _pool_setting(rng, dilation=True):
-    x = _image(rng, tuple(rng.integers(1, 11, size=2)))
+    """An image, or a (C, H, W) stack a third of the time (C may be 0), and a setting."""
+    hw = tuple(int(n) for n in rng.integers(1, 11, size=2))
+    x = _image(rng, (int(rng.integers(0, 4)), *hw) if rng.random() < 0.35 else hw)
     kernel = _pair_or_int(rng, 1, 4)
     options = {"padding": _pair_or_int(rng, 0, 2)}
     if rng.random() < 0.7:
@@ -705,10 +759,11 @@ def test_padding_errors_carry_pythons_facts(page, op, args, call):
     }
 
 
-def test_two_dimensional_only_messages_follow_the_convention(page):
-    """JS takes 2-D images only; its message is the one check_array gives for ndims (2,)."""
+def test_unbatched_only_messages_follow_the_convention(page):
+    """JS takes 2-D images and unbatched (C, H, W) inputs only (no batch axis); its message is
+    the one check_array gives for ndims (2, 3)."""
     with pytest.raises(ValueError) as python:
-        check_array(np.ones(3), "x", (2,))
+        check_array(np.ones(3), "x", (2, 3))
     [result] = page.evaluate(
         "cases => window.runCases(cases)", [{"op": "max_pool2d", "args": [_js(np.ones(3)), 2]}]
     )

@@ -13,6 +13,8 @@ JupyterLab, Colab, VS Code and the book.
   any output pixel (:mod:`cnnviz.explorers.conv`).
 - :func:`pooling_explorer`, :func:`activation_explorer`, :func:`softmax_explorer`: pooling,
   activations with their derivatives, and softmax with cross-entropy.
+- :func:`network_explorer`: a trained CNN running in the page, every layer's feature maps,
+  the filters behind them, receptive fields and occlusion (:mod:`cnnviz.explorers.network`).
 - :func:`animation_html`: a matplotlib animation as matplotlib's JavaScript player, minus the
   stylesheet it would fetch from a CDN for its button icons (:mod:`cnnviz.explorers.animation`).
 
@@ -30,6 +32,7 @@ from cnnviz.explorers.activation import activation_explorer
 from cnnviz.explorers.animation import AnimationHTML, animation_html
 from cnnviz.explorers.arithmetic import PARAM_RANGES, ArithmeticExplorer, arithmetic_explorer
 from cnnviz.explorers.conv import conv_explorer
+from cnnviz.explorers.network import NetworkExplorer, network_explorer
 from cnnviz.explorers.pool import pooling_explorer
 from cnnviz.explorers.softmax import softmax_explorer
 
@@ -43,4 +46,6 @@ __all__ = [
     "pooling_explorer",
     "activation_explorer",
     "softmax_explorer",
+    "NetworkExplorer",
+    "network_explorer",
 ]

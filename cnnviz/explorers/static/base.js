@@ -139,5 +139,15 @@ var cnnvizExplorer = (function () {
     return api;
   }
 
-  return { create: create, controlValue: controlValue };
+  // The bytes of a base64 text (the images and weights that an explorer carries inline).
+  function bytesOf(text) {
+    var binary = atob(text);
+    var bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i++) {
+      bytes[i] = binary.charCodeAt(i);
+    }
+    return bytes;
+  }
+
+  return { create: create, controlValue: controlValue, bytesOf: bytesOf };
 })();

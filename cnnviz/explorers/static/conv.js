@@ -199,14 +199,7 @@ var cnnvizDiverging = (function () {
   // Images: base64 -> zlib -> bytes (uint8 rows stored as differences, or float64)
   // -------------------------------------------------------------------------------------------
 
-  function bytesOf(text) {
-    var binary = atob(text);
-    var bytes = new Uint8Array(binary.length);
-    for (var i = 0; i < binary.length; i++) {
-      bytes[i] = binary.charCodeAt(i);
-    }
-    return bytes;
-  }
+  var bytesOf = cnnvizExplorer.bytesOf;
 
   function inflate(bytes) {
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));

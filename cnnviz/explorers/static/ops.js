@@ -3,8 +3,9 @@
 // arguments, results and error messages of the NumPy functions in cnnviz/ops/.
 // tests/test_js_ops.py compares every function with cnnviz.ops in Chromium.
 //
-// Arrays are {shape: [H, W], data: Float64Array}, row-major; the window ops take 2-D images
-// and 2-D kernels (one grayscale image, one kernel), which is what the explorers draw.
+// Arrays are {shape: [H, W], data: Float64Array}, row-major; the window ops take one 2-D
+// image (with a 2-D kernel), which is what the layer explorers draw, or an unbatched
+// (C, H, W) input (with (O, C, kh, kw) filters), which is what the network explorer runs.
 // Python's keyword arguments become a trailing options object with the same names:
 //   cnnvizOps.conv2d(x, weight, {stride: 2, padding: 1, dilation: 1, padding_mode: "zeros"})
 // An unknown option is an error, as an unknown keyword argument is in Python.
@@ -283,13 +284,45 @@ var cnnvizOps = (typeof window !== "undefined" && window.cnnvizOps) || (function
     return x;
   }
 
-  // The 2-D image of a window op: two dimensions, not empty.
-  function asImage(x) {
+  // The input of a pooling op: an image [H, W] or an unbatched (C, H, W) stack of them, with a
+  // non-empty H x W plane.
+  function asImages(x) {
     var a = asArray(x, "x");
-    if (a.shape.length !== 2) {
-      throw valueError("x", "x must have 2 (H, W) dimensions, got shape " + tupleText(a.shape));
+    if (a.shape.length !== 2 && a.shape.length !== 3) {
+      throw valueError("x", "x must have 2 (H, W) or 3 (C, H, W) dimensions, got shape " +
+        tupleText(a.shape));
     }
-    return checkPlane(a);
+    if (a.shape[a.shape.length - 1] === 0 || a.shape[a.shape.length - 2] === 0) {
+      throw valueError("x", "x must have a non-empty H x W plane, got shape " +
+        tupleText(a.shape));
+    }
+    return a;
+  }
+
+  // f(plane) for each H x W plane of a (C, H, W) input, stacked into (C, oh, ow) (f may return
+  // [values, indices]); f(x) itself for an [H, W] image.
+  function eachPlane(x, f) {
+    if (x.shape.length === 2) {
+      return f(x);
+    }
+    var h = x.shape[1];
+    var w = x.shape[2];
+    var n = h * w;
+    var parts = [];
+    for (var c = 0; c < Math.max(1, x.shape[0]); c++) {
+      var plane = x.shape[0] ? x.data.subarray(c * n, (c + 1) * n) : new Float64Array(n);
+      var result = f({ shape: [h, w], data: plane });
+      parts.push(Array.isArray(result) ? result : [result]);
+    }
+    var stacked = parts[0].map(function (first, k) {
+      var m = first.data.length;
+      var data = new first.data.constructor(x.shape[0] * m);
+      for (var c = 0; c < x.shape[0]; c++) {
+        data.set(parts[c][k].data, c * m);
+      }
+      return { shape: [x.shape[0]].concat(first.shape), data: data };
+    });
+    return stacked.length === 1 ? stacked[0] : stacked;
   }
 
   // {shape, data} from values: array([[1, 2], [3, 4]]) or array([1, 2, 3, 4], [2, 2]).
@@ -488,9 +521,11 @@ var cnnvizOps = (typeof window !== "undefined" && window.cnnvizOps) || (function
   }
 
   /**
-   * 2-D cross-correlation of one image with one kernel, as torch.nn.functional.conv2d (the
-   * kernel is not flipped): conv2d(x, weight, {stride: 1, padding: 0, dilation: 1,
-   * padding_mode: "zeros", bias: null}).
+   * 2-D cross-correlation, as torch.nn.functional.conv2d (the kernel is not flipped):
+   * conv2d(x, weight, {stride: 1, padding: 0, dilation: 1, padding_mode: "zeros", bias: null}).
+   * x is one image [H, W] with a kernel weight [kh, kw] and a number bias, or an unbatched
+   * (C, H, W) input with filters (O, C, kh, kw) and an (O,) bias (groups = 1), which returns
+   * {shape: [O, oh, ow]}: output channel o sums the C planes correlated with weight[o, c].
    * stride, dilation: int or [h, w]; padding: int, [ph, pw], "valid" or "same" (stride 1;
    * an odd total padding puts the extra pixel bottom/right); padding_mode: "zeros",
    * "reflect", "replicate" or "circular"; bias: a number added to every output.
@@ -503,8 +538,12 @@ var cnnvizOps = (typeof window !== "undefined" && window.cnnvizOps) || (function
       options, ["stride", "padding", "dilation", "padding_mode", "bias"], "conv2d"
     );
     x = asArray(x, "x");
+    if (x.shape.length === 3) {
+      return convChannels(x, asArray(weight, "weight"), options);
+    }
     if (x.shape.length !== 2) {
-      throw valueError("x", "x must have 2 (H, W) dimensions, got shape " + tupleText(x.shape));
+      throw valueError("x", "x must have 2 (H, W) or 3 (C, H, W) dimensions, got shape " +
+        tupleText(x.shape));
     }
     weight = asArray(weight, "weight");
     if (weight.shape.length !== 2) {
@@ -526,49 +565,146 @@ var cnnvizOps = (typeof window !== "undefined" && window.cnnvizOps) || (function
           repr(bias));
       }
     }
-    var stride = checkPair(option(options, "stride", 1), "stride", 1);
-    var dilation = checkPair(option(options, "dilation", 1), "dilation", 1);
-    var kernel = weight.shape;
-    var pad4 = convPadding(option(options, "padding", 0), kernel, dilation, stride);
-    var padMode = checkChoice(
-      option(options, "padding_mode", "zeros"), "padding_mode", Object.keys(CONV_PAD_MODES)
-    );
-    var padded = [x.shape[0] + pad4[2] + pad4[3], x.shape[1] + pad4[0] + pad4[1]];
-    var outHW = outputShape(padded, kernel, stride, dilation);
-    var xp = pad4.some(Boolean) ? padImage(x, pad4, CONV_PAD_MODES[padMode], 0).data : x.data;
-
-    var oh = outHW[0];
-    var ow = outHW[1];
-    var wp = padded[1];
-    var kh = kernel[0];
-    var kw = kernel[1];
-    var rowStep = stride[0] * wp;
-    var colStep = stride[1];
-    var tapRow = dilation[0] * wp;
-    var tapCol = dilation[1];
-    var w = weight.data;
-    var out = new Float64Array(oh * ow);
-    for (var oy = 0; oy < oh; oy++) {
-      for (var ox = 0; ox < ow; ox++) {
-        var base = oy * rowStep + ox * colStep;
-        var sum = 0;
-        var t = 0;
-        for (var ky = 0; ky < kh; ky++) {
-          var p = base + ky * tapRow;
-          for (var kx = 0; kx < kw; kx++) {
-            sum += xp[p] * w[t++];
-            p += tapCol;
-          }
-        }
-        out[oy * ow + ox] = sum;
-      }
-    }
+    var scan = convScan(x.shape, weight.shape, options);
+    var xp = paddedPlane(x.data, x.shape, scan);
+    var out = new Float64Array(scan.oh * scan.ow);
+    correlate(xp, weight.data, 0, scan, out);
     if (bias !== null) {
       for (var i = 0; i < out.length; i++) {
         out[i] += bias;
       }
     }
-    return { shape: [oh, ow], data: out };
+    return { shape: [scan.oh, scan.ow], data: out };
+  }
+
+  // The checked stride, dilation, padding and sizes of a convolution of an [.., H, W] input
+  // with an [.., kh, kw] kernel: what correlate() needs.
+  function convScan(xShape, wShape, options) {
+    var h = xShape[xShape.length - 2];
+    var w = xShape[xShape.length - 1];
+    var kernel = wShape.slice(-2);
+    var stride = checkPair(option(options, "stride", 1), "stride", 1);
+    var dilation = checkPair(option(options, "dilation", 1), "dilation", 1);
+    var pad4 = convPadding(option(options, "padding", 0), kernel, dilation, stride);
+    var padMode = checkChoice(
+      option(options, "padding_mode", "zeros"), "padding_mode", Object.keys(CONV_PAD_MODES)
+    );
+    var padded = [h + pad4[2] + pad4[3], w + pad4[0] + pad4[1]];
+    var outHW = outputShape(padded, kernel, stride, dilation);
+    return { size: [h, w], kernel: kernel, stride: stride, dilation: dilation, pad4: pad4,
+      mode: CONV_PAD_MODES[padMode], padded: padded, oh: outHW[0], ow: outHW[1] };
+  }
+
+  // One H x W plane (values at `data`), padded as the scan says.
+  function paddedPlane(data, shape, scan) {
+    var plane = { shape: scan.size, data: data };
+    return scan.pad4.some(Boolean) ? padImage(plane, scan.pad4, scan.mode, 0).data : data;
+  }
+
+  // Adds the cross-correlation of the padded plane xp with the kernel at w[offset...] to out,
+  // one kernel tap at a time: out[oy, ox] += w[ky, kx] * xp[oy * sh + ky * dh, ox * sw + kx * dw]
+  // (the inner loop runs along a row of out, which the JIT compiles to a tight loop).
+  function correlate(xp, w, offset, scan, out) {
+    var wp = scan.padded[1];
+    var oh = scan.oh;
+    var ow = scan.ow;
+    var rowStep = scan.stride[0] * wp;
+    var colStep = scan.stride[1];
+    var t = offset;
+    for (var ky = 0; ky < scan.kernel[0]; ky++) {
+      for (var kx = 0; kx < scan.kernel[1]; kx++) {
+        var weight = w[t++];
+        var tap = ky * scan.dilation[0] * wp + kx * scan.dilation[1];
+        for (var oy = 0; oy < oh; oy++) {
+          var p = oy * rowStep + tap;
+          var o = oy * ow;
+          for (var ox = 0; ox < ow; ox++) {
+            out[o + ox] += weight * xp[p + ox * colStep];
+          }
+        }
+      }
+    }
+  }
+
+  // The window of output pixel (oy, ox) across all padded planes, in weight's (C, kh, kw)
+  // order, into `window` (im2col, one window at a time).
+  function gather(planes, scan, oy, ox, window) {
+    var wp = scan.padded[1];
+    var start = oy * scan.stride[0] * wp + ox * scan.stride[1];
+    var rowTap = scan.dilation[0] * wp;
+    var i = 0;
+    for (var c = 0; c < planes.length; c++) {
+      var plane = planes[c];
+      for (var ky = 0; ky < scan.kernel[0]; ky++) {
+        var p = start + ky * rowTap;
+        for (var kx = 0; kx < scan.kernel[1]; kx++) {
+          window[i++] = plane[p + kx * scan.dilation[1]];
+        }
+      }
+    }
+  }
+
+  // sum_i w[offset + i] * window[i]
+  function dot(w, offset, window) {
+    var sum = 0;
+    for (var i = 0; i < window.length; i++) {
+      sum += w[offset + i] * window[i];
+    }
+    return sum;
+  }
+
+  // conv2d of an unbatched (C, H, W) input with (O, C, kh, kw) filters and an optional (O,)
+  // bias (groups = 1), as torch.nn.functional.conv2d: output channel o is the sum over c of
+  // input plane c correlated with weight[o, c], plus bias[o]; computed as the dot product of
+  // each window (all C planes) with each filter. Returns {shape: [O, oh, ow]}.
+  function convChannels(x, weight, options) {
+    if (weight.shape.length !== 4) {
+      throw valueError("weight", "weight must have 4 dimensions (out_channels, " +
+        "in_channels / groups, kh, kw) for x of shape " + tupleText(x.shape) +
+        ", got shape " + tupleText(weight.shape));
+    }
+    var channels = x.shape[0];
+    var outChannels = weight.shape[0];
+    if (weight.shape[1] !== channels) {
+      throw valueError("x", "x must have " + weight.shape[1] + " x 1 = " + weight.shape[1] +
+        " channels to match weight " + tupleText(weight.shape) + " with groups=1, got " +
+        channels + " channels in shape " + tupleText([1].concat(x.shape)));
+    }
+    if (weight.data.length === 0) {
+      throw valueError("weight", "weight must not be empty, got shape " +
+        tupleText(weight.shape));
+    }
+    if (x.shape[1] === 0 || x.shape[2] === 0) {
+      throw valueError("x", "x must have a non-empty H x W plane, got shape " +
+        tupleText([1].concat(x.shape)));
+    }
+    var bias = option(options, "bias", null);
+    if (bias !== null) {
+      bias = asArray(bias, "bias");
+      if (bias.shape.length !== 1 || bias.shape[0] !== outChannels) {
+        throw valueError("bias", "bias must have shape " + tupleText([outChannels]) +
+          " to match weight " + tupleText(weight.shape) + ", got " + tupleText(bias.shape));
+      }
+    }
+    var scan = convScan(x.shape, weight.shape, options);
+    var n = scan.size[0] * scan.size[1];
+    var planes = [];
+    for (var c = 0; c < channels; c++) {
+      planes.push(paddedPlane(x.data.subarray(c * n, (c + 1) * n), x.shape, scan));
+    }
+    var m = scan.oh * scan.ow;
+    var out = new Float64Array(outChannels * m);
+    var window = new Float64Array(weight.data.length / outChannels);
+    for (var oy = 0; oy < scan.oh; oy++) {
+      for (var ox = 0; ox < scan.ow; ox++) {
+        gather(planes, scan, oy, ox, window);
+        for (var o = 0; o < outChannels; o++) {
+          out[o * m + oy * scan.ow + ox] = dot(weight.data, o * window.length, window) +
+            (bias === null ? 0 : bias.data[o]);
+        }
+      }
+    }
+    return { shape: [outChannels, scan.oh, scan.ow], data: out };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -687,12 +823,14 @@ var cnnvizOps = (typeof window !== "undefined" && window.cnnvizOps) || (function
 
   function extremePoolChecked(x, kernel_size, options, isMax, fname) {
     options = checkOptions(options, ["stride", "padding", "dilation", "return_indices"], fname);
-    x = asImage(x);
+    x = asImages(x);
     var args = poolArgs(
       kernel_size, options.stride, option(options, "padding", 0), option(options, "dilation", 1)
     );
     var returnIndices = checkBool(option(options, "return_indices", false), "return_indices");
-    return extremePool(x, args, isMax, returnIndices);
+    return eachPlane(x, function (plane) {
+      return extremePool(plane, args, isMax, returnIndices);
+    });
   }
 
   /**
@@ -725,12 +863,18 @@ var cnnvizOps = (typeof window !== "undefined" && window.cnnvizOps) || (function
    */
   function avg_pool2d(x, kernel_size, options) {
     options = checkOptions(options, ["stride", "padding", "count_include_pad"], "avg_pool2d");
-    x = asImage(x);
+    x = asImages(x);
     var args = poolArgs(kernel_size, options.stride, option(options, "padding", 0), 1);
+    var includePad = checkBool(option(options, "count_include_pad", true), "count_include_pad");
+    return eachPlane(x, function (plane) {
+      return averagePool(plane, args, includePad);
+    });
+  }
+
+  function averagePool(x, args, includePad) {
     var kernel = args[0];
     var stride = args[1];
     var padding = args[2];
-    var includePad = checkBool(option(options, "count_include_pad", true), "count_include_pad");
     var padded = padImage(x, [padding[1], padding[1], padding[0], padding[0]], "constant", 0);
     var outHW = outputShape(padded.shape, kernel, stride, [1, 1]);
     var oh = outHW[0];
@@ -1160,6 +1304,54 @@ var cnnvizOps = (typeof window !== "undefined" && window.cnnvizOps) || (function
     return -loss;
   }
 
+  // -------------------------------------------------------------------------------------------
+  // Fully connected layer (cnnviz.ops.linear)
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * x @ weight.T + bias, as torch.nn.functional.linear: linear(x, weight, {bias: null}).
+   * x: (..., in_features); weight: (out_features, in_features); bias: (out_features,).
+   * Returns {shape: [..., out_features], data}.
+   * Example: linear(array([1, 2]), array([[1, 1], [0, -1]]), {bias: [0, 0.5]}) -> [3, -1.5]
+   */
+  function linear(x, weight, options) {
+    options = checkOptions(options, ["bias"], "linear");
+    x = asArray(x, "x");
+    weight = asArray(weight, "weight");
+    if (weight.shape.length !== 2) {
+      throw valueError("weight", "weight must have 2 (H, W) dimensions, got shape " +
+        tupleText(weight.shape));
+    }
+    var outFeatures = weight.shape[0];
+    var inFeatures = weight.shape[1];
+    if (x.shape.length < 1 || x.shape[x.shape.length - 1] !== inFeatures) {
+      throw valueError("x", "x must end in in_features = " + inFeatures + " to match weight " +
+        tupleText(weight.shape) + " (out_features, in_features), got shape " +
+        tupleText(x.shape));
+    }
+    var bias = option(options, "bias", null);
+    if (bias !== null) {
+      bias = asArray(bias, "bias");
+      if (bias.shape.length !== 1 || bias.shape[0] !== outFeatures) {
+        throw valueError("bias", "bias must have shape " + tupleText([outFeatures]) +
+          " to match weight " + tupleText(weight.shape) + ", got " + tupleText(bias.shape));
+      }
+    }
+    var rows = inFeatures ? x.data.length / inFeatures : size(x.shape.slice(0, -1));
+    var out = new Float64Array(rows * outFeatures);
+    var w = weight.data;
+    for (var r = 0; r < rows; r++) {
+      for (var o = 0; o < outFeatures; o++) {
+        var sum = 0;
+        for (var i = 0; i < inFeatures; i++) {
+          sum += x.data[r * inFeatures + i] * w[o * inFeatures + i];
+        }
+        out[r * outFeatures + o] = bias === null ? sum : sum + bias.data[o];
+      }
+    }
+    return { shape: x.shape.slice(0, -1).concat([outFeatures]), data: out };
+  }
+
   return {
     array: array,
     PADDING_MODES: Object.freeze(Object.keys(CONV_PAD_MODES)),
@@ -1183,7 +1375,8 @@ var cnnvizOps = (typeof window !== "undefined" && window.cnnvizOps) || (function
     ACTIVATIONS: ACTIVATIONS,
     softmax: softmax,
     log_softmax: log_softmax,
-    cross_entropy: cross_entropy
+    cross_entropy: cross_entropy,
+    linear: linear
   };
 })();
 if (typeof window !== "undefined") {
