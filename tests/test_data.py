@@ -452,11 +452,46 @@ def test_loader_channels_last_and_argument_checks():
         ({"std": (1.0, 0.0, 1.0)}, ValueError, r"std\[1\] must be positive, got 0.0"),
         ({"mean": 0.5}, TypeError, "mean must be a sequence of 3 numbers"),
         ({"dtype": torch.int32}, TypeError, "dtype must be a floating-point torch.dtype"),
+        ({"rank": 1.0, "world_size": 2}, TypeError, "rank must be an int, got 1.0"),
+        ({"rank": 2, "world_size": 2}, ValueError, r"rank must be below world_size \(2\)"),
+        ({"world_size": 0}, ValueError, "world_size must be positive, got 0"),
+        ({"batch_size": 2, "world_size": 3}, ValueError, r"world_size must be at most batch_size"),
     ],
 )
 def test_loader_arguments_are_checked_where_they_are_given(kwargs, error, message):
     with pytest.raises(error, match=message):
         data.Loader(images(4), torch.zeros(4), **kwargs)
+
+
+@pytest.mark.parametrize("world", [2, 3])
+def test_loader_shards_are_the_global_batches_cut_in_turn(world):
+    # Process r of `world` yields images r, r + world, ... of every global batch, with the
+    # same augmentation as the whole batch: the shards together are one process's epochs.
+    x = images(23, h=6, w=6)
+    kwargs = {"shuffle": True, "translate": 2, "flip": True, "seed": 4}
+    whole = data.Loader(x, torch.arange(23), 6, **kwargs)
+    shards = [data.Loader(x, torch.arange(23), 6, rank=r, world_size=world, **kwargs)
+              for r in range(world)]  # fmt: skip
+    for _epoch in range(2):
+        batches = list(zip(whole, *shards, strict=True))
+        for (xb, yb), *parts in batches:
+            for r, (xs, ys) in enumerate(parts):
+                assert torch.equal(ys, yb[r::world]) and torch.equal(xs, xb[r::world])
+        seen = sorted(i for _, *parts in batches for _, ys in parts for i in ys.tolist())
+        assert seen == list(range(23))  # disjoint and covering the epoch
+    assert all(len(s) == len(whole) for s in shards)
+
+
+def test_loader_shard_shares_the_data_and_continues_the_generator():
+    loader = data.Loader(images(8), torch.arange(8), 4, shuffle=True, seed=2)
+    list(loader)  # one epoch drawn: the shard continues from here
+    shard = loader.shard(1, 2)
+    assert shard.images is loader.images and (shard.rank, shard.world_size) == (1, 2)
+    assert (loader.rank, loader.world_size) == (0, 1)
+    expected = [yb[1::2] for _, yb in loader]
+    assert all(torch.equal(a, b) for (_, a), b in zip(shard, expected, strict=True))
+    with pytest.raises(ValueError, match=r"rank must be below world_size \(2\), got 2"):
+        loader.shard(2, 2)
 
 
 def test_loader_reset_checks_the_seed():
@@ -644,7 +679,7 @@ def data_calls(root):
     loader_kwargs = dict(
         batch_size=4, shuffle=False, translate=0, flip=False, mean=None, std=None,
         padding_mode="reflect", drop_last=False, seed=0, device="cpu", dtype=None,
-        channels_last=False,
+        channels_last=False, rank=0, world_size=1,
     )  # fmt: skip
     return {
         "load_fashion_mnist": dict(split="train", root=root, download=False),

@@ -7,6 +7,8 @@ Examples
 (3, 2)
 """
 
+import copy
+
 import torch
 
 from .._checks import check_bool, check_int, check_number
@@ -73,6 +75,20 @@ def _check_stats(values, name, channels, default, positive=False):
     return items
 
 
+def _check_shard(rank, world_size, batch_size):
+    """``(rank, world_size)``: ``0 <= rank < world_size <= batch_size``."""
+    world_size = check_int(world_size, "world_size", minimum=1)
+    rank = check_int(rank, "rank", minimum=0)
+    if rank >= world_size:
+        raise ValueError(f"rank must be below world_size ({world_size}), got {rank}")
+    if world_size > batch_size:
+        raise ValueError(
+            f"world_size must be at most batch_size ({batch_size}): every process needs a "
+            f"share of every batch, got {world_size}"
+        )
+    return rank, world_size
+
+
 def _check_dtype(dtype):
     if dtype is None:
         return torch.float32
@@ -117,6 +133,17 @@ class Loader:
         Of the normalized batches.
     channels_last : bool, default False
         Give batches in the ``channels_last`` memory format (same shape, NHWC in memory).
+    rank, world_size : int, default 0 and 1
+        Data parallelism (:mod:`cnnviz.train.distributed`): with ``world_size`` processes,
+        ``batch_size`` is the *global* batch and this process (number ``rank``) yields its
+        share of every batch, the images ``rank, rank + world_size, ...`` of it. Every
+        process holds the whole dataset and the same seed, so all of them draw the same
+        order and the same augmentation of every global batch, which is exactly the batch a
+        single process with ``world_size=1`` would give: the shards are disjoint, cover the
+        epoch (its full batches with ``drop_last``), and change every epoch. Every process
+        gets the same number of batches (``len``), as the collective operations of
+        training need; with ``batch_size`` a multiple of ``world_size`` (and ``drop_last``)
+        all shares are equal. See also :meth:`shard`.
 
     Raises
     ------
@@ -125,7 +152,8 @@ class Loader:
         argument given as anything else; ``dtype`` not a floating-point dtype.
     ValueError
         Images not ``(N, C, H, W)``, labels not ``(N,)`` whole numbers, ``mean`` / ``std``
-        not one positive value per channel, or ``translate`` too large to reflect.
+        not one positive value per channel, ``translate`` too large to reflect, ``rank``
+        not below ``world_size``, or ``batch_size`` smaller than ``world_size``.
 
     Examples
     --------
@@ -155,6 +183,8 @@ class Loader:
         device=None,
         dtype=None,
         channels_last=False,
+        rank=0,
+        world_size=1,
     ):
         images, labels = _check_data(images, labels)
         self.batch_size = check_int(batch_size, "batch_size", minimum=1)
@@ -172,8 +202,34 @@ class Loader:
             device = check_device(device)
             images, labels = images.to(device), labels.to(device)
         self.images, self.labels = images, labels.long()
+        self.rank, self.world_size = _check_shard(rank, world_size, self.batch_size)
         self.generator = torch.Generator().manual_seed(self.seed)
         self._scale, self._shift = self._affine()
+
+    def shard(self, rank, world_size):
+        """This loader's data and settings, as process ``rank`` of ``world_size`` sees them.
+
+        The new loader shares the tensors (nothing is copied) and starts from a copy of the
+        generator's current state, so every process that shards the same loader draws the
+        same epochs. ``batch_size`` stays the global batch (see ``rank`` and ``world_size``
+        above).
+
+        Raises ``TypeError`` or ``ValueError`` as the constructor does for ``rank`` and
+        ``world_size``.
+
+        Examples
+        --------
+        >>> x = torch.zeros(8, 1, 2, 2, dtype=torch.uint8)
+        >>> loader = Loader(x, torch.arange(8), batch_size=4)
+        >>> [yb.tolist() for _, yb in loader.shard(1, 2)]
+        [[1, 3], [5, 7]]
+        """
+        rank, world_size = _check_shard(rank, world_size, self.batch_size)
+        new = copy.copy(self)
+        new.rank, new.world_size = rank, world_size
+        new.generator = torch.Generator()
+        new.generator.set_state(self.generator.get_state())
+        return new
 
     def _affine(self):
         """``(x / 255 - mean) / std == x * scale - shift``, as ``(1, C, 1, 1)`` tensors."""
@@ -237,9 +293,16 @@ class Loader:
         for i in range(len(self)):
             batch = slice(i * self.batch_size, (i + 1) * self.batch_size)
             index = order[batch]
+            shift = None if shifts is None else shifts[:, batch]
+            flip = None if flips is None else flips[batch]
+            if self.world_size > 1:  # this process's share of the global batch
+                share = slice(self.rank, None, self.world_size)
+                index = index[share]
+                shift = None if shift is None else shift[:, share]
+                flip = None if flip is None else flip[share]
             x = self.images[index]
-            if shifts is not None:
-                x = translate_by(x, shifts[:, batch], self.padding_mode)
-            if flips is not None:
-                x = flip_where(x, flips[batch])
+            if shift is not None:
+                x = translate_by(x, shift, self.padding_mode)
+            if flip is not None:
+                x = flip_where(x, flip)
             yield self.normalize(x), self.labels[index]

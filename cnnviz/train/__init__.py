@@ -11,7 +11,10 @@ The recipe of the CIFAR-10 speedruns (airbench), in readable pieces:
 - on CUDA, mixed precision (:func:`torch.autocast` in bfloat16, or float16 with a
   :class:`torch.amp.GradScaler`) and the ``channels_last`` memory format;
 - optionally :func:`torch.compile`;
-- test-time augmentation: the prediction averages the logits of an image and of its mirror.
+- test-time augmentation: the prediction averages the logits of an image and of its mirror;
+- data parallelism over several processes (GPUs) under ``torchrun``:
+  :mod:`~cnnviz.train.distributed`, and ``python -m cnnviz.train``, the one command that runs
+  a recipe on one process or many.
 
 Every setting lives in one :class:`Config`, checked when it is given. :func:`fit` returns a
 :class:`History` with the wall time of every epoch and the first time the validation
@@ -21,6 +24,7 @@ Modules, each with one job: :mod:`~cnnviz.train.config` (the settings),
 :mod:`~cnnviz.train.device` (device, seeds, memory format, compile),
 :mod:`~cnnviz.train.precision` (mixed precision), :mod:`~cnnviz.train.optim` (optimizer,
 weight-decay groups and schedule), :mod:`~cnnviz.train.loop` (the steps and :func:`fit`),
+:mod:`~cnnviz.train.distributed` (process groups, synchronized BatchNorm, all-reduce),
 :mod:`~cnnviz.train.history`, :mod:`~cnnviz.train.evaluate` (prediction, TTA),
 :mod:`~cnnviz.train.checkpoints` and :mod:`~cnnviz.train.cifar10` (the data of a config).
 
@@ -35,6 +39,16 @@ from .checkpoints import load_checkpoint, save_checkpoint
 from .cifar10 import prepare_cifar10
 from .config import Config, fast_mode, recipe
 from .device import pick_device, seed_everything, synchronize
+from .distributed import (
+    all_reduce_in_threads,
+    all_reduce_sum,
+    broadcast_buffers,
+    close_distributed,
+    current_process,
+    init_distributed,
+    is_main_process,
+    sync_batchnorm,
+)
 from .evaluate import evaluate, predict
 from .history import History
 from .loop import fit, train_step
@@ -44,10 +58,17 @@ from .precision import amp_dtype
 __all__ = [
     "Config",
     "History",
+    "all_reduce_in_threads",
+    "all_reduce_sum",
     "amp_dtype",
+    "broadcast_buffers",
+    "close_distributed",
+    "current_process",
     "evaluate",
     "fast_mode",
     "fit",
+    "init_distributed",
+    "is_main_process",
     "load_checkpoint",
     "lr_factor",
     "make_optimizer",
@@ -57,6 +78,7 @@ __all__ = [
     "recipe",
     "save_checkpoint",
     "seed_everything",
+    "sync_batchnorm",
     "synchronize",
     "train_step",
     "weight_decay_groups",

@@ -10,9 +10,11 @@ import dataclasses
 
 import numpy as np
 import torch
+from torch.nn.parallel import DistributedDataParallel
 
 from ._torch_checks import check_module, check_path
 from .config import Config
+from .distributed import is_main_process
 
 __all__ = ["load_checkpoint", "plain", "save_checkpoint"]
 
@@ -63,8 +65,13 @@ def save_checkpoint(path, model, config=None, history=None, **extra):
 
     Only tensors and plain Python values are written (:func:`plain`), so that
     :func:`load_checkpoint` can read it back with ``torch.load(..., weights_only=True)``,
-    which refuses to run code. A model wrapped by :func:`torch.compile` is saved as the
-    model inside it, so the keys are the same either way.
+    which refuses to run code. A model wrapped by :func:`torch.compile` or
+    :class:`~torch.nn.parallel.DistributedDataParallel` is saved as the model inside it, so
+    the keys are the same either way.
+
+    In a process group (``torchrun``) only rank 0 writes; the other processes check the
+    arguments and return (the copies of the model are identical after
+    :func:`~cnnviz.train.fit`).
 
     Raises
     ------
@@ -74,7 +81,7 @@ def save_checkpoint(path, model, config=None, history=None, **extra):
         written then.
     """
     check_path(path, "path", "write")
-    payload = {"model": getattr(check_module(model), "_orig_mod", model).state_dict()}
+    payload = {"model": _unwrapped(check_module(model)).state_dict()}
     if config is not None:
         if not isinstance(config, Config):
             raise TypeError(f"config must be a cnnviz.train.Config or None, got {config!r}")
@@ -82,7 +89,19 @@ def save_checkpoint(path, model, config=None, history=None, **extra):
     if history is not None:
         payload["history"] = plain(history, "history")
     payload.update(plain(extra, "extra"))
-    torch.save(payload, path)
+    if is_main_process():
+        torch.save(payload, path)
+
+
+def _unwrapped(model):
+    """The model inside :func:`torch.compile`'s and DDP's wrappers."""
+    while True:
+        inner = getattr(model, "_orig_mod", None)
+        if inner is None and isinstance(model, DistributedDataParallel):
+            inner = model.module
+        if inner is None:
+            return model
+        model = inner
 
 
 def load_checkpoint(path, model=None, map_location="cpu"):

@@ -85,6 +85,7 @@ _FIELD_CHECKS = {
     "amp": partial(check_choice, choices=AMP_CHOICES),
     "channels_last": check_channels_last,
     "compile": check_compile,
+    "sync_bn": check_bool,
     "seed": partial(check_int, minimum=0),
     "thresholds": _sequence(check_number),
 }
@@ -109,6 +110,12 @@ class Config:
         ``"fp16"`` or ``"off"``; ``channels_last``: ``"auto"`` (on for CUDA and CPU) or a
         bool; ``compile``: wrap the model in :func:`torch.compile` (True, or the name of a
         backend such as ``"inductor"``; the first epoch then includes the compilation).
+    Data parallelism (under ``torchrun``, :mod:`~cnnviz.train.distributed`)
+        ``batch_size`` and ``lr`` are the *global* batch and its peak learning rate, the same
+        for any number of processes (nothing is rescaled; each process trains on
+        ``batch_size / processes`` images per step). ``sync_bn``: BatchNorm over the global
+        batch (:func:`~cnnviz.train.sync_batchnorm`; the model's BatchNorm layers are
+        replaced in place) instead of each process's share.
     Evaluation
         ``tta`` (average the logits of each image and its mirror), ``thresholds`` (accuracies
         whose first crossing time is recorded).
@@ -146,6 +153,7 @@ class Config:
     amp: str = "auto"
     channels_last: object = "auto"
     compile: object = False
+    sync_bn: bool = False
     seed: int = 0
     thresholds: tuple = (0.8, 0.85, 0.9, 0.94)
 

@@ -4,12 +4,15 @@ import dataclasses
 import time
 
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel
 
 from .._checks import check_bool, check_number
 from ._torch_checks import check_loader, check_module, check_tensor
 from .config import as_config
 from .device import compiled, resolve_channels_last, synchronize
+from .distributed import all_reduce_sum, broadcast_buffers, current_process, sync_batchnorm
 from .evaluate import evaluate
 from .history import History
 from .optim import lr_factor, make_optimizer
@@ -60,8 +63,10 @@ class _Run:
     """What the epochs of one :func:`fit` share."""
 
     config: object
-    model: torch.nn.Module  # the model as given
-    runner: torch.nn.Module  # the model, or its torch.compile wrapper
+    model: torch.nn.Module  # the model as given (its BatchNorm synchronized with sync_bn)
+    runner: torch.nn.Module  # the model, or its DDP and torch.compile wrappers: trains
+    evaluator: torch.nn.Module  # the model, or its torch.compile wrapper: evaluates
+    process: object  # distributed.Process
     device: torch.device
     dtype: object  # autocast dtype or None
     channels_last: bool
@@ -99,6 +104,18 @@ def fit(
     log : callable or None, default "print"
         Receives one line per epoch (``"print"``: printed at once, flushed).
 
+    Under ``torchrun`` (after :func:`~cnnviz.train.init_distributed`), every process calls
+    :func:`fit` with its shard of the training data (``train_loader.shard(rank,
+    world_size)``, see :class:`cnnviz.data.Loader`). The model is wrapped in
+    :class:`~torch.nn.parallel.DistributedDataParallel`, which averages the gradients of
+    all processes at every step; ``config.batch_size`` and ``config.lr`` stay the global
+    batch and its learning rate (logged in a first line and kept in
+    ``history["distributed"]``); with ``config.sync_bn`` BatchNorm uses the statistics of
+    the global batch. The training loss and accuracy are summed over the processes; the
+    validation is all-reduced when ``val_loader`` is sharded too, else evaluated by rank 0
+    alone and sent to the others, so that every process returns the same history. Only
+    rank 0 logs and shows progress; ``callback`` runs in every process.
+
     Returns
     -------
     History
@@ -113,19 +130,25 @@ def fit(
         ``model`` is not a module, a loader not a loader, ``config`` not a :class:`Config`,
         ``callback`` or ``log`` not callable.
     ValueError
-        ``train_loader`` gives no batches.
+        ``train_loader`` gives no batches; in a process group, a loader that is not sharded
+        for it.
     """
     config = as_config(config)
     say = _check_fit(model, train_loader, val_loader, callback, progress, log)
-    run = _setup(model, train_loader, config)
+    process = _check_process(train_loader, val_loader)
+    if not process.main:
+        say, progress = (lambda line: None), False
+    run = _setup(model, train_loader, config, process)
     history = History.start(config.thresholds, run.device, amp_name(run.dtype), run.channels_last)
+    if process.distributed:
+        history["distributed"] = _describe(run, train_loader)
+        say(_describe_line(history["distributed"]))
     start = time.perf_counter()
     torch.manual_seed(config.seed)  # dropout and anything else random inside the model
     for epoch in range(1, config.epochs + 1):
         history.add_epoch(epoch, *_train_epoch(run, train_loader, epoch, progress))
         if val_loader is not None:
-            tta, amp = config.tta, config.amp
-            history.add_validation(evaluate(run.runner, val_loader, tta, amp, run.channels_last))
+            history.add_validation(_validate(run, val_loader))
         history["wall"].append(time.perf_counter() - start)
         say(history.line(config.epochs))
         if callback is not None:
@@ -155,18 +178,57 @@ def _check_fit(model, train_loader, val_loader, callback, progress, log):
     return log
 
 
-def _setup(model, train_loader, config):
-    """Move the model to the data's device and memory format; build the optimizer."""
+def _check_process(train_loader, val_loader):
+    """This process (:func:`current_process`); the loaders must be sharded for its group."""
+    process = current_process()
+    rank, world = process.rank, process.world_size
+    shard = _shard_of(train_loader)
+    if shard != (rank, world):
+        raise ValueError(
+            f"train_loader must be this process's shard (rank {rank} of {world}: "
+            f"loader.shard({rank}, {world})), got rank {shard[0]} of {shard[1]}"
+        )
+    last = len(train_loader.labels) % train_loader.batch_size if world > 1 else 0
+    if last and not train_loader.drop_last and last < world:
+        raise ValueError(
+            f"train_loader must give every process images at every step: its last batch "
+            f"holds {last} image(s) for {world} processes (use drop_last=True), got "
+            f"{len(train_loader.labels)} images in batches of {train_loader.batch_size}"
+        )
+    if val_loader is not None and _shard_of(val_loader)[1] > 1:
+        if _shard_of(val_loader) != (rank, world):
+            raise ValueError(
+                f"val_loader must be unsharded or this process's shard (rank {rank} of "
+                f"{world}), got rank {val_loader.rank} of {val_loader.world_size}"
+            )
+    return process
+
+
+def _shard_of(loader):
+    return getattr(loader, "rank", 0), getattr(loader, "world_size", 1)
+
+
+def _setup(model, train_loader, config, process):
+    """Move the model to the data's device and memory format, synchronize its BatchNorm
+    when asked, wrap it in DDP in a process group, and build the optimizer."""
     device = train_loader.device
     dtype = amp_dtype(device, config.amp)
     channels_last = resolve_channels_last(device, config.channels_last)
     model.to(device)
     if channels_last:
         model.to(memory_format=torch.channels_last)
+    model = sync_batchnorm(model, device, config.sync_bn)  # before the optimizer sees it
+    evaluator = compiled(model, config.compile)
+    runner = evaluator
+    if process.distributed:
+        ids = [device.index] if device.type == "cuda" else None
+        runner = compiled(DistributedDataParallel(model, device_ids=ids), config.compile)
     return _Run(
         config=config,
         model=model,
-        runner=compiled(model, config.compile),
+        runner=runner,
+        evaluator=evaluator,
+        process=process,
         device=device,
         dtype=dtype,
         channels_last=channels_last,
@@ -196,7 +258,55 @@ def _train_epoch(run, loader, epoch, progress):
         seen += len(y)
     synchronize(run.device)
     seconds = time.perf_counter() - t0
+    if run.process.distributed:  # the sums over all processes
+        totals = torch.stack([loss_sum.double(), correct.double()]).to(run.device)
+        totals = torch.cat([totals, torch.tensor([seen], dtype=torch.float64, device=run.device)])
+        loss, right, seen = all_reduce_sum(totals).tolist()
+        return loss / max(seen, 1), right / max(seen, 1), lr, seconds
     return loss_sum.item() / max(seen, 1), correct.item() / max(seen, 1), lr, seconds
+
+
+def _validate(run, loader):
+    """Accuracy and loss on ``loader``: alone; all-reduced over its shards; or, for an
+    unsharded loader in a process group, evaluated by rank 0 and sent to the others."""
+    args = (run.config.tta, run.config.amp, run.channels_last)
+    if not run.process.distributed:
+        return evaluate(run.evaluator, loader, *args)
+    broadcast_buffers(run.model)  # every process evaluates (and saves) rank 0's model
+    if _shard_of(loader)[1] > 1:
+        return evaluate(run.evaluator, loader, *args)
+    result = evaluate(run.evaluator, loader, *args) if run.process.main else {}
+    values = [result.get("acc", 0.0), result.get("loss", 0.0)]
+    values = torch.tensor(values, dtype=torch.float64, device=run.device)
+    dist.broadcast(values, src=0)
+    acc, loss = values.tolist()
+    return {"acc": acc, "loss": loss}
+
+
+def _describe(run, loader):
+    """What a data-parallel run does, stated: ``history["distributed"]``."""
+    cfg, world = run.config, run.process.world_size
+    return {
+        "processes": world,
+        "backend": run.process.backend,
+        "global_batch": loader.batch_size,
+        "batch_per_process": loader.batch_size / world,
+        "lr": cfg.lr,
+        "lr_scaled": False,
+        "sync_bn": cfg.sync_bn,
+        "steps_per_epoch": len(loader),
+    }
+
+
+def _describe_line(d):
+    per = d["batch_per_process"]
+    per = f"{per:.0f}" if per == int(per) else f"{per:.1f}"
+    bn = "synchronized" if d["sync_bn"] else "per process"
+    return (
+        f"data parallel: {d['processes']} processes ({d['backend']}), global batch "
+        f"{d['global_batch']} = {d['processes']} x {per}\n"
+        f"peak lr {d['lr']:g} (not scaled), BatchNorm {bn}"
+    )
 
 
 def _next_lr(run):
