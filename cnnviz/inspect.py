@@ -13,6 +13,7 @@ function                      returns                                    source
 :func:`occlusion`             drop in probability when a patch is hidden Zeiler & Fergus 2014
 :func:`fgsm`                  adversarial images                         Goodfellow et al. 2015
 :func:`receptive_field`       the input window one unit of a layer sees  Araujo et al. 2019
+:func:`gradient_norms`        the loss gradient's size at each layer     He et al. 2016
 :func:`top_activating`        the images that excite a channel most      Zeiler & Fergus 2014
 ============================  =========================================  ==========================
 
@@ -33,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._checks import check_bool, check_int, check_number, check_pair
+from .models import _tensors, trace_dataflow
 from .train._torch_checks import check_module
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "feature_maps",
     "fgsm",
     "grad_cam",
+    "gradient_norms",
     "layer_names",
     "occlusion",
     "receptive_field",
@@ -461,25 +464,98 @@ class ReceptiveField:
         return first, first + self.size - 1
 
 
-_SPATIAL = (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)
-
-
 def _square(value, what):
-    pair = value if isinstance(value, tuple) else (value, value)
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(pair) == 1:
+        pair = pair * 2
     if pair[0] != pair[1]:
         raise ValueError(f"receptive_field handles square {what} only, got {pair}")
     return pair[0]
 
 
+def _arg(args, kwargs, index, name, default):
+    """Argument ``name`` of a torch function call, given by position or by keyword."""
+    if name in kwargs:
+        return kwargs[name]
+    return args[index] if len(args) > index else default
+
+
+def _window(field, k, s, p, d=1):
+    """Chapter 3's rule for one window layer: kernel ``k``, stride ``s``, padding ``p``."""
+    size, jump, start = field
+    return (size + (d * (k - 1)) * jump, jump * s, start - p * jump)
+
+
+# torch functions that move or resize pixels by a rule receptive_field does not know
+_UNKNOWN = (
+    "interpolate", "upsample", "conv_transpose", "pixel_shuffle", "pixel_unshuffle",
+    "unfold", "fold", "grid_sample", "roll", "flip", "rot90",
+)  # fmt: skip
+
+
+class _Unknown(str):
+    """Marks a tensor that went through an operation without a rule (its name)."""
+
+
+def _field_rule(func, args, kwargs, values, out):
+    """The receptive field ``(size, jump, start)`` of a torch function's output."""
+    name = getattr(func, "__name__", str(func))
+    unknown = [v for v in values if isinstance(v, _Unknown)]
+    if unknown:
+        return unknown[0]
+    field = values[0]
+    if name == "conv2d":
+        weight = _arg(args, kwargs, 1, "weight", None)
+        k = _square(tuple(weight.shape[2:]), "kernels")
+        s = _square(_arg(args, kwargs, 3, "stride", 1), "strides")
+        d = _square(_arg(args, kwargs, 5, "dilation", 1), "dilations")
+        p = _arg(args, kwargs, 4, "padding", 0)
+        p = {"valid": 0, "same": d * (k - 1) // 2}.get(p, p) if isinstance(p, str) else p
+        return _window(field, k, s, _square(p, "paddings"), d)
+    if name in ("max_pool2d", "avg_pool2d", "max_pool2d_with_indices"):
+        k = _square(_arg(args, kwargs, 1, "kernel_size", None), "kernels")
+        s = _arg(args, kwargs, 2, "stride", None)
+        s = k if s is None or s == [] or s == () else _square(s, "strides")
+        p = _square(_arg(args, kwargs, 3, "padding", 0), "paddings")
+        d = _square(_arg(args, kwargs, 4, "dilation", 1), "dilations") if "max" in name else 1
+        return _window(field, k, s, p, d)
+    if name in ("adaptive_avg_pool2d", "adaptive_max_pool2d"):
+        i = _square(tuple(args[0].shape[-2:]), "inputs")
+        o = _square(tuple(next(iter(_tensors(out))).shape[-2:]), "outputs")
+        if i % o:
+            return _Unknown(f"{name} from {i} to {o}")
+        return _window(field, i // o, i // o, 0)
+    if name == "pad":
+        pad = tuple(_arg(args, kwargs, 1, "pad", ()))
+        if len(pad) >= 4:
+            if pad[0] != pad[2]:
+                raise ValueError(f"receptive_field handles square paddings only, got {pad}")
+            return _window(field, 1, 1, pad[0])
+        return field
+    if any(word in name for word in _UNKNOWN):
+        return _Unknown(name)
+    if len({v[1] for v in values}) > 1:  # a merge of maps with different strides
+        return _Unknown(f"{name} of maps {sorted({v[1] for v in values})} pixels apart")
+    # position-wise (activations, normalization, sums, concatenation, permutes):
+    # the union of the windows of the inputs
+    first = min(v[2] for v in values)
+    last = max(v[2] + v[0] for v in values)
+    return (last - first, field[1], first)
+
+
 def receptive_field(model, layer, input_size=(3, 32, 32)):
     """The theoretical receptive field of a layer's units, from the layers before it.
 
-    Walks the convolutions and poolings that run before the end of ``layer`` (in the order a
-    forward pass calls them) and composes them: with effective kernel ``k' = d (k - 1) + 1``,
-    ``size += (k' - 1) * jump``, ``start -= padding * jump``, ``jump *= stride`` (Araujo,
-    Norris and Sim 2019, "Computing receptive fields of convolutional neural networks",
-    Distill, equations 1–2; chapter 3 derives the same rule). Layers that keep the spatial
-    size (BatchNorm, activations) do not change it.
+    Follows one forward pass (:func:`cnnviz.models.trace_dataflow`) and gives every tensor
+    the window of the input that one of its units sees. A convolution or pooling with
+    effective kernel ``k' = d (k - 1) + 1`` composes it as ``size += (k' - 1) * jump``,
+    ``start -= padding * jump``, ``jump *= stride`` (Araujo, Norris and Sim 2019, "Computing
+    receptive fields of convolutional neural networks", Distill, equations 1–2; chapter 3
+    derives the same rule). An adaptive pooling that divides its input evenly is a pooling
+    with kernel = stride = input / output. Every other operation works position by position
+    (activations, normalization, a residual sum, a concatenation of branches, a permute):
+    its output's window is the union of its inputs' windows, so a net with branches gets
+    the field of its widest path (GoogLeNet, ResNet).
 
     Parameters
     ----------
@@ -496,42 +572,75 @@ def receptive_field(model, layer, input_size=(3, 32, 32)):
     Raises
     ------
     TypeError, ValueError
-        A layer the model lacks; a layer before it that changes the spatial size and is not a
-        ``Conv2d``, ``MaxPool2d`` or ``AvgPool2d`` (an adaptive pooling, a resize), or one with
-        different settings for rows and columns.
+        A layer the model lacks; a layer before it that moves pixels by a rule this does not
+        know (an upsampling, a transposed convolution, an adaptive pooling that does not
+        divide its input); different settings for rows and columns; a sum of maps whose
+        units lie a different number of pixels apart.
     """
     check_module(model)
-    target = _module(model, layer)
+    _module(model, layer)
     if not (isinstance(input_size, (tuple, list)) and len(input_size) == 3):
         raise TypeError(f"input_size must be (C, H, W), got {input_size!r:.60}")
     input_size = tuple(check_int(v, "input_size", minimum=1) for v in input_size)
-    order, end = [], {}
-    leaves = [m for m in model.modules() if not list(m.children())]
-    hooks = [m.register_forward_hook(lambda m, i, o: order.append((m, i[0], o))) for m in leaves]
-    hooks.append(target.register_forward_hook(lambda *_: end.update(n=end.get("n", len(order)))))
-    try:
-        with _evaluating(model), torch.no_grad():
-            model(torch.zeros(1, *input_size, device=_device(model)))
-    finally:
-        for hook in hooks:
-            hook.remove()
-    size, jump, start = 1, 1, 0
-    for module, inp, out in order[: end["n"]]:
-        if isinstance(module, _SPATIAL):
-            k = _square(module.kernel_size, "kernels")
-            s = _square(module.stride, "strides")
-            p = _square(module.padding, "paddings")
-            d = _square(getattr(module, "dilation", 1), "dilations")
-            size += (d * (k - 1) + 1 - 1) * jump
-            start -= p * jump
-            jump *= s
-        elif inp.dim() == 4 and out.dim() == 4 and inp.shape[2:] != out.shape[2:]:
-            raise ValueError(
-                f"layer {layer!r} follows a {type(module).__name__} that changes the spatial "
-                f"size ({tuple(inp.shape[2:])} to {tuple(out.shape[2:])}) by a rule "
-                f"receptive_field does not know"
-            )
+    field = trace_dataflow(model, (1, *input_size), _field_rule, (1, 1, 0), [layer])[layer]
+    if isinstance(field, _Unknown):
+        raise ValueError(
+            f"layer {layer!r} follows a {field} that changes the spatial size by a rule "
+            f"receptive_field does not know"
+        )
+    size, jump, start = field
     return ReceptiveField(size, jump, start)
+
+
+def gradient_norms(model, x, target):
+    """The norm of the loss gradient of every convolution's and linear layer's weights.
+
+    One forward and backward pass of the cross-entropy of ``model(x)`` against ``target``,
+    in **training** mode (BatchNorm uses the batch's statistics, as in the first step of
+    training), then the model's own mode and BatchNorm's running statistics again. A deep
+    net without skip connections can reach the first layers with gradients much smaller or
+    larger than the last ones (He et al. 2016 discuss this; chapter 13 measures it at
+    initialisation). The parameters'
+    ``.grad`` are left as they were.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    x : torch.Tensor (N, C, H, W)
+    target : int or sequence of int
+        The class of each image.
+
+    Returns
+    -------
+    dict
+        Layer name -> Frobenius norm of the gradient of its weight (float), in the order of
+        ``model.named_modules()``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``model`` not a module, ``x`` not a 4-D tensor, ``target`` not valid classes.
+    """
+    check_module(model)
+    x = _check_images(x)
+    layers = [
+        (name, m) for name, m in model.named_modules()
+        if isinstance(m, (nn.Conv2d, nn.Linear)) and m.weight.requires_grad
+    ]  # fmt: skip
+    was_training = model.training
+    buffers = [(b, b.clone()) for b in model.buffers()]  # BatchNorm's running statistics
+    model.train()
+    try:
+        logits = model(x)
+        t = _check_target(target, len(x), logits.shape[1]).to(logits.device)
+        weights = [m.weight for _, m in layers]
+        grads = torch.autograd.grad(F.cross_entropy(logits, t), weights)
+    finally:
+        model.train(was_training)
+        with torch.no_grad():
+            for buffer, saved in buffers:
+                buffer.copy_(saved)
+    return {name: g.norm().item() for (name, _), g in zip(layers, grads, strict=True)}
 
 
 def _device(model):

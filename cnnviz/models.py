@@ -1,4 +1,4 @@
-"""Two CNNs for CIFAR-10: the seed article's AlexNet-like baseline and a small, fast net.
+"""The networks of the chapters, their building blocks, and how to count what they cost.
 
 - :class:`ConvNeuralNet`: five convolutions (64-192-384-256-256 channels), three max-pools,
   three fully connected layers with dropout; about 2.9 M parameters. Trained with plain SGD
@@ -7,8 +7,15 @@
   layer, then three blocks of conv-pool-BatchNorm-GELU-conv-BatchNorm-GELU, a global max-pool
   and one linear layer. With widths (64, 256, 256) it is the ~2 M-parameter net that reaches
   94 % in a few seconds on a GPU; with (32, 64, 128) it is small enough for a laptop CPU.
+- :class:`LeNet5`: LeCun et al.'s 1998 network, as chapter 10 builds it for 28 x 28 images.
+- The building blocks of the famous architectures (chapter 13), each a small module:
+  :class:`VGGBlock`, :class:`InceptionBlock`, :class:`BasicBlock`, :class:`Bottleneck`,
+  :class:`DepthwiseSeparable`, and :class:`CifarResNet`, a deep net of basic blocks whose
+  skip connections can be switched off (a "plain" net of the same depth).
 - :func:`summary`: a table of the layers, their output shapes and parameter counts;
-  :func:`count_parameters` and :func:`count_macs` (multiply-adds of a forward pass).
+  :func:`count_parameters`, :func:`conv_parameters` (the formula), :func:`count_macs`
+  (multiply-adds of a forward pass), :func:`count_depth` (weight layers on the longest path)
+  and :func:`activation_bytes` (the memory of the layers' outputs).
 
 Every constructor checks its arguments: a count given as a float (``num_classes=10.0``)
 raises ``TypeError``, a value out of range ``ValueError``, naming the argument.
@@ -37,6 +44,17 @@ from ._checks import check_bool, check_choice, check_int, check_number
 from .ops import ACTIVATIONS
 
 __all__ = [
+    "BasicBlock",
+    "Bottleneck",
+    "CifarResNet",
+    "DepthwiseSeparable",
+    "InceptionBlock",
+    "LeNet5",
+    "VGGBlock",
+    "activation_bytes",
+    "conv_parameters",
+    "count_depth",
+    "count_flops",
     "ConvBlock",
     "ConvNeuralNet",
     "FastNet",
@@ -136,10 +154,32 @@ def count_macs(model, input_size=(1, 3, 32, 32)):
     >>> count_macs(nn.Conv2d(1, 4, 3), (1, 1, 5, 5))  # 4 filters x 3 x 3 weights x 3 x 3 outputs
     324
     """
+    return count_flops(model, input_size) // 2
+
+
+def count_flops(model, input_size=(1, 3, 32, 32)):
+    """FLOPs of one forward pass on a batch of ``input_size``, as PyTorch counts them.
+
+    :class:`torch.utils.flop_counter.FlopCounterMode` over one pass on zeros, in eval mode,
+    without gradients: 2 FLOPs (a multiply and an add) per multiply-add of the convolutions
+    and matrix products, nothing for the rest. Twice :func:`count_macs`. torchvision's
+    ``meta["_ops"]``, which its documentation calls GFLOPS, is the count of multiply-adds
+    (this / 2e9, rounded to 3 decimals).
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``model`` not a module; ``input_size`` not a tuple of positive ints.
+
+    Examples
+    --------
+    >>> count_flops(nn.Linear(3, 2), (1, 3))          # 6 multiply-adds
+    12
+    """
     counter = FlopCounterMode(display=False)
     with _dry_run(model, input_size) as forward, counter:
         forward()
-    return counter.get_total_flops() // 2
+    return counter.get_total_flops()
 
 
 # --------------------------------------------------------------------------- the baseline
@@ -636,3 +676,538 @@ def load_pretrained(name="cifar10-fastnet", map_location="cpu"):
     model = FastNet(**{k: tuple(v) if isinstance(v, list) else v for k, v in args.items()})
     model.load_state_dict(checkpoint["model"])
     return model.to(map_location).eval(), checkpoint
+
+
+# --------------------------------------------------------------------------- LeNet-5
+
+
+class LeNet5(nn.Module):
+    """LeNet-5 (LeCun, Bottou, Bengio and Haffner 1998) for 1 x 28 x 28 images, as chapter 10.
+
+    C1: 6 filters 5 x 5 (padding 2 turns 28 x 28 into the paper's 32 x 32 input), tanh,
+    S2: 2 x 2 average pool, C3: 16 filters 5 x 5, tanh, S4: average pool, C5: 120 filters
+    5 x 5 (1 x 1 output), tanh, F6: 84 units, tanh, and the output layer. The paper's
+    trainable subsampling coefficients and its sparse C3 connection table are left out, as in
+    most modern versions: 61,706 parameters for 10 classes.
+
+    Examples
+    --------
+    >>> count_parameters(LeNet5())
+    61706
+    >>> LeNet5()(torch.zeros(2, 1, 28, 28)).shape
+    torch.Size([2, 10])
+    """
+
+    def __init__(self, num_classes=10):
+        num_classes = check_int(num_classes, "num_classes", minimum=1)
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 6, 5, padding=2),  # C1: 6 x 28 x 28
+            nn.Tanh(),
+            nn.AvgPool2d(2),  # S2: 6 x 14 x 14
+            nn.Conv2d(6, 16, 5),  # C3: 16 x 10 x 10
+            nn.Tanh(),
+            nn.AvgPool2d(2),  # S4: 16 x 5 x 5
+            nn.Conv2d(16, 120, 5),  # C5: 120 x 1 x 1
+            nn.Tanh(),
+        )
+        self.classifier = nn.Sequential(
+            nn.Flatten(),
+            nn.Linear(120, 84),  # F6
+            nn.Tanh(),
+            nn.Linear(84, num_classes),  # output
+        )
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+def conv_parameters(in_channels, out_channels, kernel_size, groups=1, bias=True):
+    """Parameters of a 2-D convolution, by the formula ``C_out (C_in / groups) k^2 (+ C_out)``.
+
+    Each of the ``C_out`` filters has a ``k x k`` kernel for each of the ``C_in / groups``
+    input channels of its group, and one bias. A linear layer from ``n`` to ``m`` is the case
+    ``kernel_size=1`` on a 1 x 1 map: ``m n + m``.
+
+    Raises
+    ------
+    TypeError
+        A count that is not an int, ``bias`` not a bool.
+    ValueError
+        A count below 1, or channels that ``groups`` does not divide.
+
+    Examples
+    --------
+    >>> conv_parameters(64, 128, 3)                     # 128 x 64 x 9 + 128
+    73856
+    >>> conv_parameters(64, 64, 3, groups=64, bias=False)  # depthwise: 64 x 1 x 9
+    576
+    """
+    in_channels = check_int(in_channels, "in_channels", minimum=1)
+    out_channels = check_int(out_channels, "out_channels", minimum=1)
+    kernel_size = check_int(kernel_size, "kernel_size", minimum=1)
+    groups = check_int(groups, "groups", minimum=1)
+    bias = check_bool(bias, "bias")
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(
+            f"groups must divide in_channels ({in_channels}) and out_channels "
+            f"({out_channels}), got {groups}"
+        )
+    return out_channels * (in_channels // groups) * kernel_size**2 + (out_channels if bias else 0)
+
+
+class VGGBlock(nn.Sequential):
+    """``n_convs`` 3 x 3 convolutions (padding 1) with ReLU, then a 2 x 2 max-pool.
+
+    Simonyan and Zisserman 2015: two stacked 3 x 3 convolutions see a 5 x 5 window, three a
+    7 x 7 one, with fewer parameters than one large kernel (``2 * 9 C^2`` against ``25 C^2``)
+    and a nonlinearity between them. VGG-16 is five such blocks (2, 2, 3, 3, 3 convolutions;
+    64, 128, 256, 512, 512 channels) and three fully connected layers.
+
+    Examples
+    --------
+    >>> block = VGGBlock(3, 64, n_convs=2)
+    >>> block(torch.zeros(1, 3, 32, 32)).shape
+    torch.Size([1, 64, 16, 16])
+    >>> count_parameters(block) == conv_parameters(3, 64, 3) + conv_parameters(64, 64, 3)
+    True
+    """
+
+    def __init__(self, in_channels, out_channels, n_convs=2):
+        in_channels = check_int(in_channels, "in_channels", minimum=1)
+        out_channels = check_int(out_channels, "out_channels", minimum=1)
+        n_convs = check_int(n_convs, "n_convs", minimum=1)
+        layers = []
+        for i in range(n_convs):
+            layers += [
+                nn.Conv2d(in_channels if i == 0 else out_channels, out_channels, 3, padding=1)
+            ]
+            layers += [nn.ReLU(inplace=True)]
+        super().__init__(*layers, nn.MaxPool2d(2))
+
+
+def _conv_relu(in_channels, out_channels, kernel_size):
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2),
+        nn.ReLU(inplace=True),
+    )
+
+
+class InceptionBlock(nn.Module):
+    """GoogLeNet's Inception module (Szegedy et al. 2015, figure 2b): four branches, concatenated.
+
+    A 1 x 1 convolution; a 1 x 1 "reduction" then a 3 x 3; a 1 x 1 reduction then a 5 x 5;
+    a 3 x 3 max-pool (stride 1) then a 1 x 1 projection. Every convolution is followed by a
+    ReLU; all branches keep the spatial size, and the output has
+    ``c1 + c3 + c5 + pool_proj`` channels. The 1 x 1 reductions are what make the module
+    cheap: the 3 x 3 and 5 x 5 kernels see few channels. (torchvision's GoogLeNet uses a
+    second 3 x 3 where the paper has the 5 x 5, and BatchNorm.)
+
+    Parameters
+    ----------
+    in_channels, c1, c3_reduce, c3, c5_reduce, c5, pool_proj : int
+        Channels, as in the paper's table 1 (inception (3a): 192, 64, 96, 128, 16, 32, 32).
+
+    Examples
+    --------
+    >>> block = InceptionBlock(192, 64, 96, 128, 16, 32, 32)   # inception (3a)
+    >>> block(torch.zeros(1, 192, 28, 28)).shape
+    torch.Size([1, 256, 28, 28])
+    >>> count_parameters(block)
+    163696
+    """
+
+    def __init__(self, in_channels, c1, c3_reduce, c3, c5_reduce, c5, pool_proj):
+        names = ("in_channels", "c1", "c3_reduce", "c3", "c5_reduce", "c5", "pool_proj")
+        values = (in_channels, c1, c3_reduce, c3, c5_reduce, c5, pool_proj)
+        n_in, c1, c3r, c3, c5r, c5, pp = (
+            check_int(v, n, minimum=1) for v, n in zip(values, names, strict=True)
+        )
+        super().__init__()
+        self.branch1 = _conv_relu(n_in, c1, 1)
+        self.branch3 = nn.Sequential(_conv_relu(n_in, c3r, 1), _conv_relu(c3r, c3, 3))
+        self.branch5 = nn.Sequential(_conv_relu(n_in, c5r, 1), _conv_relu(c5r, c5, 5))
+        self.branch_pool = nn.Sequential(
+            nn.MaxPool2d(3, stride=1, padding=1), _conv_relu(n_in, pp, 1)
+        )
+
+    def forward(self, x):
+        branches = (self.branch1, self.branch3, self.branch5, self.branch_pool)
+        return torch.cat([branch(x) for branch in branches], dim=1)
+
+
+def _conv_bn(in_channels, out_channels, kernel_size, stride=1, groups=1):
+    """A convolution without bias (the BatchNorm after it has one), then BatchNorm."""
+    return nn.Sequential(
+        nn.Conv2d(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            kernel_size // 2,
+            groups=groups,
+            bias=False,
+        ),  # fmt: skip
+        nn.BatchNorm2d(out_channels),
+    )
+
+
+SHORTCUTS = ("conv", "pad", "none")
+
+
+class _PadShortcut(nn.Module):
+    """He et al.'s option A: subsample by ``stride``, pad the new channels with zeros (no
+    parameters). The subsampling is a 1 x 1 max-pool with a stride, which is
+    ``x[:, :, ::stride, ::stride]`` in a form that the receptive-field count recognises."""
+
+    def __init__(self, in_channels, out_channels, stride):
+        super().__init__()
+        self.extra, self.stride = out_channels - in_channels, stride
+
+    def forward(self, x):
+        if self.stride > 1:
+            x = F.max_pool2d(x, 1, self.stride)
+        return F.pad(x, (0, 0, 0, 0, self.extra // 2, self.extra - self.extra // 2))
+
+
+def _shortcut(kind, in_channels, out_channels, stride):
+    if kind == "none":
+        return None
+    if in_channels == out_channels and stride == 1:
+        return nn.Identity()
+    if kind == "pad":
+        if out_channels < in_channels:
+            raise ValueError(
+                f"out_channels must be >= in_channels ({in_channels}) with shortcut='pad', "
+                f"got {out_channels}"
+            )
+        return _PadShortcut(in_channels, out_channels, stride)
+    return _conv_bn(in_channels, out_channels, 1, stride)  # option B: a 1 x 1 projection
+
+
+class _Residual(nn.Module):
+    """``relu(body(x) + shortcut(x))``; without a shortcut, ``relu(body(x))``."""
+
+    def forward(self, x):
+        out = self.body(x)
+        if self.shortcut is not None:
+            out = out + self.shortcut(x)
+        return F.relu(out)
+
+
+class BasicBlock(_Residual):
+    """ResNet's basic block (He et al. 2016, figure 2): two 3 x 3 conv-BatchNorm, and a skip.
+
+    ``out = relu(bn(conv(relu(bn(conv(x))))) + shortcut(x))``. The first convolution has
+    ``stride``; when the shape changes, the shortcut must change it too:
+
+    - ``"conv"``: a 1 x 1 convolution with the stride, and BatchNorm (option B, ResNet-18);
+    - ``"pad"``: subsample and pad the extra channels with zeros (option A, no parameters:
+      the CIFAR-10 ResNets of section 4.2);
+    - ``"none"``: no skip at all, the "plain" block of the same depth.
+
+    Examples
+    --------
+    >>> block = BasicBlock(64, 128, stride=2)
+    >>> block(torch.zeros(1, 64, 16, 16)).shape
+    torch.Size([1, 128, 8, 8])
+    >>> count_parameters(BasicBlock(16, 32, 2, "pad")) == count_parameters(
+    ...     BasicBlock(16, 32, 2, "none"))
+    True
+    """
+
+    def __init__(self, in_channels, out_channels, stride=1, shortcut="conv"):
+        in_channels = check_int(in_channels, "in_channels", minimum=1)
+        out_channels = check_int(out_channels, "out_channels", minimum=1)
+        stride = check_int(stride, "stride", minimum=1)
+        shortcut = check_choice(shortcut, "shortcut", SHORTCUTS)
+        super().__init__()
+        self.body = nn.Sequential(
+            _conv_bn(in_channels, out_channels, 3, stride),
+            nn.ReLU(inplace=True),
+            _conv_bn(out_channels, out_channels, 3),
+        )
+        self.shortcut = _shortcut(shortcut, in_channels, out_channels, stride)
+
+
+class Bottleneck(_Residual):
+    """ResNet-50's bottleneck block (He et al. 2016, figure 5): 1 x 1, 3 x 3, 1 x 1, and a skip.
+
+    The first 1 x 1 convolution reduces the channels to ``mid_channels``, the 3 x 3 works on
+    those few (with ``stride``, as torchvision places it), and the last 1 x 1 expands to
+    ``expansion * mid_channels``; BatchNorm after each, ReLU after the first two and after
+    the sum. The shortcut is a 1 x 1 projection when the shape changes (``shortcut="conv"``)
+    or absent (``"none"``).
+
+    Examples
+    --------
+    >>> block = Bottleneck(256, 64)
+    >>> block(torch.zeros(1, 256, 14, 14)).shape
+    torch.Size([1, 256, 14, 14])
+    >>> count_parameters(block)       # 3 convolutions, 3 BatchNorms
+    70400
+    """
+
+    def __init__(self, in_channels, mid_channels, stride=1, expansion=4, shortcut="conv"):
+        in_channels = check_int(in_channels, "in_channels", minimum=1)
+        mid = check_int(mid_channels, "mid_channels", minimum=1)
+        stride = check_int(stride, "stride", minimum=1)
+        expansion = check_int(expansion, "expansion", minimum=1)
+        shortcut = check_choice(shortcut, "shortcut", ("conv", "none"))
+        super().__init__()
+        out_channels = expansion * mid
+        self.body = nn.Sequential(
+            _conv_bn(in_channels, mid, 1),
+            nn.ReLU(inplace=True),
+            _conv_bn(mid, mid, 3, stride),
+            nn.ReLU(inplace=True),
+            _conv_bn(mid, out_channels, 1),
+        )
+        self.shortcut = _shortcut(shortcut, in_channels, out_channels, stride)
+
+
+class DepthwiseSeparable(nn.Sequential):
+    """A depthwise 3 x 3 convolution, then a pointwise 1 x 1 one (Howard et al. 2017).
+
+    The depthwise convolution filters each channel on its own (``groups=in_channels``:
+    ``9 C_in`` weights), the pointwise one mixes the channels (``C_in C_out`` weights); each
+    is followed by BatchNorm and ReLU. A full 3 x 3 convolution would need ``9 C_in C_out``
+    weights: the ratio is ``1 / C_out + 1 / 9``, about 8 to 9 times fewer for wide layers,
+    and the multiply-adds shrink by the same factor. MobileNetV2 builds its inverted
+    residual blocks from the same two pieces.
+
+    Examples
+    --------
+    >>> block = DepthwiseSeparable(64, 128)
+    >>> block(torch.zeros(1, 64, 16, 16)).shape
+    torch.Size([1, 128, 16, 16])
+    >>> count_parameters(block[0]) + count_parameters(block[3])   # the two convolutions
+    8768
+    """
+
+    def __init__(self, in_channels, out_channels, stride=1):
+        in_channels = check_int(in_channels, "in_channels", minimum=1)
+        out_channels = check_int(out_channels, "out_channels", minimum=1)
+        stride = check_int(stride, "stride", minimum=1)
+        super().__init__(
+            nn.Conv2d(in_channels, in_channels, 3, stride, 1, groups=in_channels, bias=False),
+            nn.BatchNorm2d(in_channels),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(in_channels, out_channels, 1, bias=False),
+            nn.BatchNorm2d(out_channels),
+            nn.ReLU(inplace=True),
+        )
+
+
+class CifarResNet(nn.Sequential):
+    """The CIFAR-10 ResNets of He et al. 2016 (section 4.2), with or without the skips.
+
+    A 3 x 3 convolution to ``widths[0]`` channels, then three stages of ``blocks`` basic
+    blocks (:class:`BasicBlock`) with ``widths`` channels on 32 x 32, 16 x 16 and 8 x 8 maps
+    (the first block of the second and third stage has stride 2), a global average pool and
+    one linear layer: ``6 * blocks + 2`` weight layers. ``skip=True`` uses the parameter-free
+    shortcut (option A); ``skip=False`` removes the shortcuts and nothing else, so that the
+    two nets have exactly the same layers and parameters.
+
+    Parameters
+    ----------
+    blocks : int, default 3
+        Basic blocks per stage: 3 gives ResNet-20, 5 ResNet-32, 9 ResNet-56.
+    widths : tuple of 3 ints, default (16, 32, 64)
+    skip : bool, default True
+    num_classes : int, default 10
+
+    Examples
+    --------
+    >>> net, plain = CifarResNet(blocks=3), CifarResNet(blocks=3, skip=False)
+    >>> count_parameters(net) == count_parameters(plain), count_depth(net)
+    (True, 20)
+    >>> net(torch.zeros(2, 3, 32, 32)).shape
+    torch.Size([2, 10])
+    """
+
+    def __init__(self, blocks=3, widths=(16, 32, 64), skip=True, num_classes=10):
+        blocks = check_int(blocks, "blocks", minimum=1)
+        widths = _check_sizes(widths, "widths")
+        if len(widths) != 3:
+            raise ValueError(f"widths must hold 3 channel counts, got {widths}")
+        skip = check_bool(skip, "skip")
+        num_classes = check_int(num_classes, "num_classes", minimum=1)
+        super().__init__()
+        self.add_module("stem", nn.Sequential(_conv_bn(3, widths[0], 3), nn.ReLU(inplace=True)))
+        channels = widths[0]
+        for stage, width in enumerate(widths, start=1):
+            layers = []
+            for b in range(blocks):
+                stride = 2 if stage > 1 and b == 0 else 1
+                layers.append(BasicBlock(channels, width, stride, "pad" if skip else "none"))
+                channels = width
+            self.add_module(f"stage{stage}", nn.Sequential(*layers))
+        self.add_module(
+            "head",
+            nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(channels, num_classes)),
+        )
+        self.blocks, self.widths, self.skip = blocks, widths, skip
+
+
+# --------------------------------------------------------------------------- dataflow counts
+
+
+def _tensors(value):
+    """The tensors inside nested tuples, lists and dicts."""
+    if isinstance(value, torch.Tensor):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for v in value:
+            yield from _tensors(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _tensors(v)
+
+
+class _Dataflow(torch.overrides.TorchFunctionMode):
+    """Follows a value from the input through every torch function of one forward pass.
+
+    ``rule(func, args, kwargs, values, out)`` receives the values of the input tensors that
+    carry one (parameters carry none) and returns the value of ``func``'s output. Every
+    tensor it met is kept alive, so that ``id`` stays unique during the pass.
+    """
+
+    def __init__(self, rule):
+        super().__init__()
+        self.rule, self.values, self.keep = rule, {}, []
+
+    def tag(self, tensor, value):
+        self.values[id(tensor)] = value
+        self.keep.append(tensor)
+
+    def value(self, tensor):
+        return self.values.get(id(tensor))
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        out = func(*args, **kwargs)
+        found = [self.values[id(t)] for t in _tensors((args, kwargs)) if id(t) in self.values]
+        if found:
+            value = self.rule(func, args, kwargs, found, out)
+            for t in _tensors(out):
+                self.tag(t, value)
+        return out
+
+
+def trace_dataflow(model, input_size, rule, start, layers=()):
+    """Run ``model`` once on zeros of ``input_size`` and follow a value through the dataflow.
+
+    The input carries ``start``; every torch function's output carries
+    ``rule(func, args, kwargs, values, out)`` of the values its inputs carry. Branches and
+    merges (a residual sum, a concatenation) are followed as they happen, which a walk over
+    the modules in order cannot do. Used by :func:`count_depth` and
+    :func:`cnnviz.inspect.receptive_field`.
+
+    Returns
+    -------
+    dict
+        ``layer name -> value`` of that module's output for each of ``layers``, and
+        ``None -> value`` of the model's output.
+    """
+    modules = dict(_check_model(model).named_modules())
+    outputs, hooks = {}, []
+    for name in layers:
+        hooks.append(
+            modules[name].register_forward_hook(
+                lambda _m, _i, out, name=name: outputs.setdefault(name, next(_tensors(out)))
+            )
+        )
+    input_size = _check_sizes(input_size, "input_size")
+    parameter = next(model.parameters(), None)
+    x = torch.zeros(input_size, device=parameter.device if parameter is not None else "cpu")
+    flow = _Dataflow(rule)
+    flow.tag(x, start)
+    was_training = model.training
+    try:
+        model.eval()
+        with torch.no_grad(), flow:
+            out = model(x)
+    finally:
+        model.train(was_training)
+        for hook in hooks:
+            hook.remove()
+    result = {name: flow.value(t) for name, t in outputs.items()}
+    result[None] = flow.value(next(_tensors(out)))
+    return result
+
+
+_WEIGHT_LAYERS = ("conv1d", "conv2d", "conv3d", "linear")
+
+
+def _depth_rule(func, args, kwargs, values, out):
+    return max(values) + (getattr(func, "__name__", "") in _WEIGHT_LAYERS)
+
+
+def count_depth(model, input_size=(1, 3, 32, 32)):
+    """Depth: the number of weight layers (convolutions and linear layers) on the longest path
+    from the input to the output.
+
+    The convention of the papers: VGG-16 has 13 convolutions and 3 linear layers, ResNet-18
+    has 17 convolutions on its main path and one linear layer (the 1 x 1 projection
+    shortcuts run beside the main path and do not add to it); pooling, normalization and
+    activations do not count. Counted by following one forward pass on zeros through every
+    torch function (in eval mode, without gradients), so branches and skips are handled.
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``model`` not a module; ``input_size`` not a tuple of positive ints.
+
+    Examples
+    --------
+    >>> count_depth(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Flatten(),
+    ...                           nn.Linear(4 * 30 * 30, 10)))
+    2
+    >>> count_depth(LeNet5(), (1, 1, 28, 28))
+    5
+    """
+    return trace_dataflow(model, input_size, _depth_rule, 0)[None]
+
+
+def activation_bytes(model, input_size=(1, 3, 32, 32)):
+    """Bytes of the outputs of all layers of one forward pass on a batch of ``input_size``.
+
+    The sum over the leaf modules (convolutions, BatchNorms, activations, poolings, linear
+    layers) of their output's size, each storage counted once (an in-place ReLU writes into
+    its input, a ``Flatten`` is a view). Training keeps roughly these tensors for the
+    backward pass; inference needs only a few of them at a time. In the model's dtype
+    (float32: 4 bytes a number).
+
+    Raises
+    ------
+    TypeError, ValueError
+        ``model`` not a module; ``input_size`` not a tuple of positive ints.
+
+    Examples
+    --------
+    >>> activation_bytes(nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(inplace=True)),
+    ...                  (1, 3, 10, 10))                  # 8 x 8 x 8 floats, once
+    2048
+    """
+    storages, kept, hooks = {}, [], []
+
+    def record(_module, _inputs, output):
+        for t in _tensors(output):
+            kept.append(t)  # alive until the end: a freed block's address could be reused
+            storage = t.untyped_storage()
+            storages[storage.data_ptr()] = storage.nbytes()
+
+    leaves = [m for m in _check_model(model).modules() if not list(m.children())]
+    for module in leaves:
+        hooks.append(module.register_forward_hook(record))
+    try:
+        with _dry_run(model, input_size) as forward:
+            forward()
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return sum(storages.values())

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from cnnviz import inspect
-from cnnviz.models import FastNet
+from cnnviz.models import CifarResNet, FastNet, InceptionBlock
 
 try:  # a test dependency (requirements.txt); tests/test_bad_input.py imports CALLS without it
     import captum.attr as captum_attr
@@ -186,7 +186,7 @@ def _gradient_reach(model, layer, row, col):
     for m in list(model.modules()):
         for child_name, child in list(m.named_children()):
             if isinstance(child, nn.MaxPool2d):
-                setattr(m, child_name, nn.AvgPool2d(child.kernel_size, child.stride, 0))
+                setattr(m, child_name, nn.AvgPool2d(child.kernel_size, child.stride, child.padding))
     with torch.no_grad():
         for p in model.parameters():
             p.abs_()
@@ -214,6 +214,76 @@ def test_receptive_field_equals_the_gradients_reach(layer, unit):
         first, last = field.window(i)
         reach = _gradient_reach(model, layer, *unit)[axis]
         assert (max(first, 0), min(last, 31)) == reach, (layer, field)
+
+
+def branching_net(kind):
+    """A net with branches: residual (sums of two paths) or Inception (a concatenation)."""
+    torch.manual_seed(0)
+    if kind == "residual":
+        return CifarResNet(blocks=2, widths=(4, 6, 8))
+    return nn.Sequential(
+        nn.Conv2d(3, 8, 3, stride=2, padding=1),
+        InceptionBlock(8, 2, 2, 4, 2, 4, 2),
+        nn.MaxPool2d(2),
+        InceptionBlock(12, 2, 2, 2, 2, 2, 2),
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "layer", "unit"),
+    [
+        ("residual", "stage1", (5, 9)),
+        ("residual", "stage2.0", (3, 4)),
+        ("residual", "stage3", (2, 5)),
+        ("inception", "1", (6, 2)),
+        ("inception", "3", (4, 3)),
+    ],
+)
+def test_receptive_field_of_branching_nets_equals_the_gradients_reach(kind, layer, unit):
+    model = branching_net(kind)
+    field = inspect.receptive_field(model, layer)
+    reach = _gradient_reach(model, layer, *unit)
+    for axis, i in enumerate(unit):
+        first, last = field.window(i)
+        assert (max(first, 0), min(last, 31)) == reach[axis], (layer, field)
+
+
+def test_receptive_fields_of_torchvision_nets():
+    """The values of Araujo et al. 2019 (Distill) for the nets that torchvision builds the same
+    way: AlexNet 195, VGG-16 212; ResNet-50 with the stride on the 3 x 3 convolution: 427."""
+    import torchvision.models as tvm
+
+    for build, layer, size in [
+        (tvm.alexnet, "features", 195),
+        (tvm.vgg16, "features", 212),
+        (tvm.resnet50, "layer4", 427),
+    ]:
+        assert inspect.receptive_field(build(), layer, (3, 224, 224)).size == size
+
+
+def test_receptive_field_refuses_an_unknown_resize():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.Upsample(scale_factor=2), nn.Conv2d(4, 4, 3))
+    with pytest.raises(ValueError, match="upsample|interpolate"):
+        inspect.receptive_field(model, "2")
+    assert inspect.receptive_field(model, "0").size == 3
+
+
+def test_gradient_norms_equal_the_gradients_of_backward():
+    model, x = branching_net("residual"), batch(4)
+    target = [1, 2, 3, 4]
+    state = copy.deepcopy(model.state_dict())
+    norms = inspect.gradient_norms(model, x, target)
+    for key, value in model.state_dict().items():  # running statistics left alone
+        torch.testing.assert_close(value, state[key])
+    reference = copy.deepcopy(model).train()
+    nn.functional.cross_entropy(reference(x), torch.tensor(target)).backward()
+    layers = dict(reference.named_modules())
+    assert list(norms) == [
+        n for n, m in reference.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))
+    ]
+    for name, value in norms.items():
+        assert value == pytest.approx(layers[name].weight.grad.norm().item(), rel=1e-5)
+    assert all(p.grad is None for p in model.parameters())
 
 
 def test_receptive_fields_of_fastnet():
@@ -295,6 +365,7 @@ CALLS = {
     "occlusion": dict(model=small_net(), x=batch(1), target=0, window=16, stride=16, baseline=0.0),
     "fgsm": dict(model=small_net(), x=batch(1), target=0, epsilon=0.1, bounds=(-5.0, 5.0)),
     "receptive_field": dict(model=small_net(), layer="block2", input_size=(3, 32, 32)),
+    "gradient_norms": dict(model=small_net(), x=batch(2), target=[0, 1]),
     "top_activating": dict(
         model=small_net(), images=batch(4), layer="block1", channel=0, k=2, batch_size=2
     ),

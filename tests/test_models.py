@@ -6,11 +6,22 @@ import torch
 from torch import nn
 
 from cnnviz.models import (
+    BasicBlock,
+    Bottleneck,
+    CifarResNet,
     ConvBlock,
     ConvNeuralNet,
+    DepthwiseSeparable,
     FastNet,
+    InceptionBlock,
+    LeNet5,
     Mul,
+    VGGBlock,
     Whitening,
+    activation_bytes,
+    conv_parameters,
+    count_depth,
+    count_flops,
     count_macs,
     count_parameters,
     summary,
@@ -289,6 +300,17 @@ CALLS = {
     "Mul": dict(scale=2.0),
     "Whitening": dict(in_channels=3, kernel_size=2, eps=1e-3),
     "count_macs": dict(model=nn.Conv2d(3, 4, 3), input_size=(1, 3, 8, 8)),
+    "count_flops": dict(model=nn.Conv2d(3, 4, 3), input_size=(1, 3, 8, 8)),
+    "count_depth": dict(model=nn.Conv2d(3, 4, 3), input_size=(1, 3, 8, 8)),
+    "activation_bytes": dict(model=nn.Conv2d(3, 4, 3), input_size=(1, 3, 8, 8)),
+    "conv_parameters": dict(in_channels=4, out_channels=8, kernel_size=3, groups=2, bias=True),
+    "LeNet5": dict(num_classes=10),
+    "VGGBlock": dict(in_channels=3, out_channels=4, n_convs=2),
+    "InceptionBlock": dict(in_channels=8, c1=2, c3_reduce=2, c3=4, c5_reduce=2, c5=2, pool_proj=2),
+    "BasicBlock": dict(in_channels=4, out_channels=8, stride=2, shortcut="pad"),
+    "Bottleneck": dict(in_channels=8, mid_channels=2, stride=1, expansion=4, shortcut="conv"),
+    "DepthwiseSeparable": dict(in_channels=4, out_channels=8, stride=1),
+    "CifarResNet": dict(blocks=1, widths=(4, 8, 8), skip=True, num_classes=10),
     "count_parameters": dict(model=nn.Conv2d(3, 4, 3), trainable=False),
     "summary": dict(model=nn.Conv2d(3, 4, 3), input_size=(1, 3, 8, 8)),
 }
@@ -381,3 +403,132 @@ def test_the_shipped_network_loads_through_its_hash_check():
     assert model.stem[0].weight.shape == (32, 3, 5, 5)  # the learned first layer
     assert checkpoint["test_acc"] > 0.85 and len(checkpoint["classes"]) == 10
     assert model(torch.zeros(1, 3, 32, 32)).shape == (1, 10)
+
+
+# --------------------------------------------------------------------------- chapter 13
+
+
+def test_lenet5_equals_chapter_10s_layers():
+    model = LeNet5()
+    assert count_parameters(model) == (
+        6 * (1 * 25 + 1) + 16 * (6 * 25 + 1) + 120 * (16 * 25 + 1) + 84 * (120 + 1) + 10 * 85
+    )
+    kinds = [type(m).__name__ for m in model.modules() if not list(m.children())]
+    assert kinds == ["Conv2d", "Tanh", "AvgPool2d", "Conv2d", "Tanh", "AvgPool2d", "Conv2d"] + [
+        "Tanh", "Flatten", "Linear", "Tanh", "Linear"
+    ]  # fmt: skip
+    assert model.features(torch.zeros(1, 1, 28, 28)).shape == (1, 120, 1, 1)
+
+
+def test_conv_parameters_is_the_count_of_torch():
+    for args in [
+        (3, 64, 3, 1, True),
+        (64, 64, 3, 64, False),
+        (32, 16, 1, 1, True),
+        (8, 4, 5, 2, True),
+    ]:
+        conv = nn.Conv2d(args[0], args[1], args[2], groups=args[3], bias=args[4])
+        assert conv_parameters(*args) == count_parameters(conv)
+    with pytest.raises(ValueError, match="groups must divide"):
+        conv_parameters(6, 4, 3, groups=4)
+
+
+def bn(c):
+    return 2 * c  # BatchNorm: a scale and a shift per channel
+
+
+@pytest.mark.parametrize(
+    ("block", "formula", "x_shape", "out_shape"),
+    [
+        (VGGBlock(3, 8, 3), conv_parameters(3, 8, 3) + 2 * conv_parameters(8, 8, 3),
+         (1, 3, 16, 16), (1, 8, 8, 8)),
+        (InceptionBlock(16, 4, 4, 8, 2, 4, 4),
+         conv_parameters(16, 4, 1) + conv_parameters(16, 4, 1) + conv_parameters(4, 8, 3)
+         + conv_parameters(16, 2, 1) + conv_parameters(2, 4, 5) + conv_parameters(16, 4, 1),
+         (1, 16, 8, 8), (1, 20, 8, 8)),
+        (BasicBlock(8, 16, 2),  # projection shortcut: a 1x1 convolution and its BatchNorm
+         conv_parameters(8, 16, 3, bias=False) + bn(16) + conv_parameters(16, 16, 3, bias=False)
+         + bn(16) + conv_parameters(8, 16, 1, bias=False) + bn(16),
+         (1, 8, 8, 8), (1, 16, 4, 4)),
+        (BasicBlock(8, 16, 2, "pad"),
+         conv_parameters(8, 16, 3, bias=False) + bn(16) + conv_parameters(16, 16, 3, bias=False)
+         + bn(16), (1, 8, 8, 8), (1, 16, 4, 4)),
+        (Bottleneck(16, 4, 2),
+         conv_parameters(16, 4, 1, bias=False) + bn(4) + conv_parameters(4, 4, 3, bias=False)
+         + bn(4) + conv_parameters(4, 16, 1, bias=False) + bn(16)
+         + conv_parameters(16, 16, 1, bias=False) + bn(16),
+         (1, 16, 8, 8), (1, 16, 4, 4)),
+        (DepthwiseSeparable(8, 16, 2),
+         conv_parameters(8, 8, 3, groups=8, bias=False) + bn(8)
+         + conv_parameters(8, 16, 1, bias=False) + bn(16),
+         (1, 8, 8, 8), (1, 16, 4, 4)),
+    ],
+)  # fmt: skip
+def test_blocks_count_their_parameters_by_the_formula(block, formula, x_shape, out_shape):
+    assert count_parameters(block) == formula
+    assert block(torch.randn(x_shape)).shape == out_shape
+
+
+def test_residual_blocks_add_the_shortcut():
+    torch.manual_seed(0)
+    block = BasicBlock(4, 4).eval()
+    plain = BasicBlock(4, 4, shortcut="none").eval()
+    plain.load_state_dict(block.state_dict())
+    x = torch.randn(2, 4, 6, 6)
+    with torch.no_grad():
+        torch.testing.assert_close(block(x), torch.relu(block.body(x) + x))
+        torch.testing.assert_close(plain(x), torch.relu(block.body(x)))
+        pad = BasicBlock(4, 8, 2, "pad").eval()
+        expected = torch.nn.functional.pad(x[:, :, ::2, ::2], (0, 0, 0, 0, 2, 2))
+        torch.testing.assert_close(pad(x), torch.relu(pad.body(x) + expected))
+    with pytest.raises(ValueError, match="shortcut must be one of"):
+        BasicBlock(4, 4, shortcut="skip")
+    with pytest.raises(ValueError, match="out_channels must be >= in_channels"):
+        BasicBlock(8, 4, 2, "pad")
+
+
+def test_cifar_resnet_plain_and_residual_have_the_same_layers():
+    for blocks in (1, 3, 7):
+        net, plain = CifarResNet(blocks), CifarResNet(blocks, skip=False)
+        assert count_parameters(net) == count_parameters(plain)
+        assert count_depth(net) == count_depth(plain) == 6 * blocks + 2
+        assert net(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+    # He et al. 2016, table 6: ResNet-20 has 0.27 M parameters
+    assert round(count_parameters(CifarResNet(3)) / 1e6, 2) == 0.27
+    with pytest.raises(ValueError, match="widths must hold 3"):
+        CifarResNet(widths=(8, 16))
+
+
+def test_depthwise_separable_saves_what_the_formula_says():
+    c_in, c_out = 64, 128
+    full = conv_parameters(c_in, c_out, 3, bias=False)
+    separable = conv_parameters(c_in, c_in, 3, groups=c_in, bias=False) + conv_parameters(
+        c_in, c_out, 1, bias=False
+    )
+    assert separable / full == pytest.approx(1 / c_out + 1 / 9)
+    block = DepthwiseSeparable(c_in, c_out)
+    convs = [m for m in block.modules() if isinstance(m, nn.Conv2d)]
+    assert sum(count_parameters(c) for c in convs) == separable
+    size = (1, c_in, 16, 16)
+    assert count_macs(block, size) == separable * 16 * 16
+
+
+def test_count_flops_is_twice_the_multiply_adds():
+    model = FastNet((8, 16, 32))
+    assert count_flops(model) == 2 * count_macs(model)
+
+
+def test_count_depth_follows_the_longest_path():
+    assert count_depth(LeNet5(), (1, 1, 28, 28)) == 5
+    assert count_depth(InceptionBlock(8, 2, 2, 4, 2, 2, 2), (1, 8, 8, 8)) == 2
+    assert count_depth(Bottleneck(16, 4, 2), (1, 16, 8, 8)) == 3  # the shortcut has 1
+    assert count_depth(FastNet((8, 8, 8)), (1, 3, 32, 32)) == 1 + 6 + 1
+
+
+def test_activation_bytes_counts_each_output_once():
+    model = nn.Sequential(
+        nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2), nn.Flatten()
+    )
+    # the convolution's 8x10x10 (the in-place ReLU reuses it), the pool's 8x5x5 (Flatten: a view)
+    assert activation_bytes(model, (1, 3, 10, 10)) == 4 * (8 * 10 * 10 + 8 * 5 * 5)
+    assert activation_bytes(model, (2, 3, 10, 10)) == 2 * activation_bytes(model, (1, 3, 10, 10))
