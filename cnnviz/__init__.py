@@ -11,6 +11,8 @@ Modules, in the direction of their dependencies:
 - ``cnnviz.widgets``: ipywidgets explorers built on ``ops`` and ``viz``.
 - ``cnnviz.explorers``: kernel-free explorers that run in the browser (HTML + JavaScript).
 - ``cnnviz.data``, ``cnnviz.models``, ``cnnviz.train``: datasets, networks and training (torch).
+- ``cnnviz.zoo``, ``cnnviz.transfer``: famous architectures measured, ImageNet weights used
+  offline, and transfer learning (torch).
 """
 
 __version__ = "0.1.0"

@@ -16,12 +16,16 @@ import re
 
 import numpy as np
 import pytest
+from test_architectures_viz import ARCH_VIZ_CALLS
 from test_benchmarks import benchmarks_calls
 from test_data import prepared_data_calls
 from test_inspect import CALLS as INSPECT_CALLS
 from test_models import models_calls
 from test_train import train_calls
+from test_transfer import TRANSFER_CALLS
 from test_viz import CALLS as VIZ_CALLS
+from test_viz_distributed import DISTRIBUTED_VIZ_CALLS
+from test_zoo import ZOO_CALLS
 
 from cnnviz import (
     arithmetic,
@@ -36,8 +40,10 @@ from cnnviz import (
     ops,
     palette,
     train,
+    transfer,
     viz,
     widgets,
+    zoo,
 )
 
 X = np.arange(16.0).reshape(4, 4)
@@ -185,6 +191,9 @@ CALLS[explorers] = {
     ),
 }
 CALLS[viz] = VIZ_CALLS
+CALLS[viz] = {**VIZ_CALLS, **ARCH_VIZ_CALLS}  # chapter 13's figures
+CALLS[zoo] = ZOO_CALLS
+CALLS[transfer] = TRANSFER_CALLS
 CALLS[glue] = {
     "glue": dict(name="test_acc", value="91.8 %", display=False),
     "mime_bundle": dict(name="test_acc", value="91.8 %", display=False),
@@ -225,8 +234,11 @@ NOT_CHECKED = {
     (train, "prepare_cifar10"): "needs the real data; its checks are cnnviz.data's",
     **{(viz, name): "a frozen result record built by a figure" for name in _RESULTS},
     (viz, "Figure"): "matplotlib's Figure with a PNG repr; built by every figure",
+    (viz, "AllReduceResult"): "a frozen result record built by show_all_reduce",
+    (viz, "DataParallelResult"): "a frozen result record built by show_data_parallel",
     (inspect, "ReceptiveField"): "a frozen result record built by receptive_field",
     (inspect, "TopActivations"): "a frozen result record built by top_activating",
+    (zoo, "Architecture"): "a frozen record of the ARCHITECTURES table, built by the package",
     **{
         (filters, name): "takes no arguments"
         for name in ("emboss", "prewitt_x", "prewitt_y", "scharr_x", "scharr_y", "sharpen")
@@ -283,6 +295,7 @@ def _bad(call, kwargs, arg):
     return ["accepted"]
 
 
+CALLS[viz] = {**CALLS[viz], **DISTRIBUTED_VIZ_CALLS}  # the appendix's figures
 CALLS[palette] = {}
 CALLS[inspect] = INSPECT_CALLS
 MODULES = [*CALLS, *BUILT]

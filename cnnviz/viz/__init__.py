@@ -47,8 +47,16 @@ from cnnviz.palette import CHOSEN, DIVERGING, HIGHLIGHT
 
 from ._base import Figure
 from ._cells import cmap_norm
+from .architectures import (
+    plot_accuracy_vs_flops,
+    plot_curves,
+    plot_gradient_norms,
+    plot_transfer,
+    show_top_predictions,
+)
 from .arithmetic import ArithmeticResult, conv_arithmetic_diagram
 from .conv import AnimationResult, ConvStepResult, animate_conv, show_conv_step
+from .distributed import AllReduceResult, DataParallelResult, show_all_reduce, show_data_parallel
 from .images import show_feature_maps, show_image, show_images, show_kernel
 from .inspect import (
     plot_embedding,
@@ -70,6 +78,15 @@ from .training import plot_confusion_matrix, plot_history, show_predictions
 
 __all__ = [
     "animate_conv",
+    "show_all_reduce",  # the appendix on data parallelism
+    "show_data_parallel",
+    "AllReduceResult",
+    "DataParallelResult",
+    "plot_accuracy_vs_flops",
+    "plot_curves",
+    "plot_gradient_norms",
+    "plot_transfer",
+    "show_top_predictions",
     "cmap_norm",
     "conv_arithmetic_diagram",
     "plot_activations",
