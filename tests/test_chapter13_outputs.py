@@ -3,22 +3,16 @@
 The chapter's fast mode (CI) trains on subsets; the book must show the full run, whose sizes
 the outputs print. The numbers themselves are the chapter's to discuss (through glue)."""
 
-import json
 import re
 from pathlib import Path
+
+from test_fast_mode import _stream_text as _text_of
 
 PATH = Path(__file__).resolve().parent.parent / "notebooks" / "13_architectures_and_transfer.ipynb"
 
 
 def _stream_text():
-    cells = json.loads(PATH.read_text(encoding="utf-8"))["cells"]
-    return "".join(
-        "".join(output.get("text", ""))
-        for cell in cells
-        if cell["cell_type"] == "code"
-        for output in cell.get("outputs", [])
-        if output.get("output_type") == "stream"
-    )
+    return _text_of(PATH)
 
 
 def test_the_committed_outputs_come_from_a_full_run():
