@@ -227,7 +227,7 @@ def test_a_network_without_a_vector_of_scores_is_refused():
         (
             {"images": np.zeros((2, 32, 32, 3), dtype=np.uint8)},
             ValueError,
-            r"images must be \(N, C, H, W\).*permute",
+            r"images must be channels-first \(N, C, H, W\).*permute",
         ),
         (
             {"images": np.zeros((101, 3, 32, 32), dtype=np.uint8), "labels": [0] * 101},

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from cnnviz._checks import check_array, check_number, check_strings
+from cnnviz._checks import check_array, check_strings
+from cnnviz.data.prepare import check_nchw
 from cnnviz.explorers import _page
 
 __all__ = ["NetworkExplorer", "PageLayer", "network_explorer", "page_layers", "MAX_IMAGES"]
@@ -428,11 +429,7 @@ def _images(images):
         raise TypeError(f"images must be uint8 (0 to 255), got dtype {images.dtype}")
     if not 1 <= len(images) <= MAX_IMAGES:
         raise ValueError(f"images must hold 1 to {MAX_IMAGES} images, got {len(images)}")
-    if images.shape[1] not in (1, 3) and images.shape[-1] in (1, 3):
-        raise ValueError(
-            f"images must be (N, C, H, W) with C = 1 or 3, got shape {images.shape} "
-            f"(channels last? use images.permute(0, 3, 1, 2))"
-        )
+    check_nchw(images.shape)
     return np.ascontiguousarray(images)
 
 
@@ -452,13 +449,6 @@ def _labels(labels, n, classes):
             f"from {labels.min()} to {labels.max()}"
         )
     return [int(v) for v in labels]
-
-
-def _stats(values, name, channels, positive):
-    values = check_array(values, name, (1,))
-    if values.shape != (channels,):
-        raise ValueError(f"{name} must have {channels} values, one per channel, got {values.shape}")
-    return [check_number(float(v), f"{name}[{i}]", positive=positive) for i, v in enumerate(values)]
 
 
 def _from_checkpoint(model, classes, mean, std):
@@ -551,8 +541,10 @@ def network_explorer(model, images, labels, classes=None, mean=None, std=None, t
     _check_given(classes=classes, mean=mean, std=std)
     classes = check_strings(classes, "classes", count=layers[-1].shape[0])
     labels = _labels(labels, len(images), classes)
-    mean = _stats(mean, "mean", channels, False)
-    std = _stats(std, "std", channels, True)
+    from cnnviz.data.loader import _check_stats  # imports torch: only when called
+
+    mean = list(_check_stats(mean, "mean", channels, None))
+    std = list(_check_stats(std, "std", channels, None, positive=True))
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a str or None, got {title!r}")
     title = "A trained CNN in your browser" if title is None else title

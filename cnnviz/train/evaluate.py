@@ -11,7 +11,6 @@ from .precision import amp_dtype, autocast
 __all__ = ["evaluate", "predict"]
 
 
-@torch.no_grad()
 def predict(model, loader, tta=True, amp="off", channels_last=False):
     """Logits of every image of ``loader`` (in its order), as a float32 CPU tensor ``(N, K)``.
 
@@ -42,7 +41,7 @@ def predict(model, loader, tta=True, amp="off", channels_last=False):
     return _outputs(model, loader, tta, amp, channels_last)[0]
 
 
-@torch.no_grad()  # no autograd graph: evaluate calls this directly, not through predict
+@torch.no_grad()  # predict and evaluate both: no autograd graph
 def _outputs(model, loader, tta, amp, channels_last):
     """The logits of :func:`predict` and the labels of the same images, on the CPU."""
     check_module(model), check_loader(loader)
